@@ -1,0 +1,59 @@
+// The published formats: the manifest `snapshot:<v>` and the service document `service:<h>`.
+import { z } from 'zod';
+import { NameSchema } from './names.ts';
+import { MetaSchema, TargetUrlSchema, WeightSchema, ZoneSchema } from './instance.ts';
+import { ServiceConfigSchema } from './service-config.ts';
+import { SplitEntrySchema } from './route.ts';
+import { StickyKeySchema } from './sticky-key.ts';
+
+export const SNAPSHOT_SCHEMA = 1;
+export const BUCKET_COUNT = 10_000;
+
+const HashSchema = z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected a SHA-256 hex digest' });
+
+/** Bucket table: side (service name) → list of half-open [start, end) bucket ranges. */
+export const BucketTableSchema = z.record(NameSchema, z.array(z.tuple([z.number().int().min(0), z.number().int().max(BUCKET_COUNT)])));
+export type BucketTable = z.infer<typeof BucketTableSchema>;
+
+export const ManifestRouteSchema = z.object({
+  host: z.string(),
+  pathPrefix: z.string().startsWith('/'),
+  split: z.array(SplitEntrySchema).min(1),
+  stickyKey: StickyKeySchema.optional(),
+  stripPrefix: z.boolean(),
+  buckets: BucketTableSchema.optional(),
+});
+export type ManifestRoute = z.infer<typeof ManifestRouteSchema>;
+
+export const ManifestSchema = z.object({
+  schema: z.literal(SNAPSHOT_SCHEMA),
+  version: z.number().int().positive(),
+  hash: HashSchema,
+  createdAt: z.string(),
+  source: z.object({ zxid: z.string() }),
+  services: z.record(NameSchema, HashSchema),
+  routes: z.record(NameSchema, ManifestRouteSchema),
+  config: z.record(NameSchema, z.unknown()),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export const DocumentInstanceSchema = z.object({
+  url: TargetUrlSchema,
+  weight: WeightSchema,
+  zone: ZoneSchema.optional(),
+  capacityRps: z.number().positive().optional(),
+  meta: MetaSchema.optional(),
+});
+export type DocumentInstance = z.infer<typeof DocumentInstanceSchema>;
+
+export const ServiceDocumentSchema = z.object({
+  name: NameSchema,
+  config: ServiceConfigSchema,
+  instances: z.record(NameSchema, DocumentInstanceSchema),
+});
+export type ServiceDocument = z.infer<typeof ServiceDocumentSchema>;
+
+/** The part of a manifest the root hash covers (DESIGN.md: not version, createdAt or source). */
+export function rootHashInput(m: Pick<Manifest, 'schema' | 'services' | 'routes' | 'config'>): unknown {
+  return { schema: m.schema, services: m.services, routes: m.routes, config: m.config };
+}
