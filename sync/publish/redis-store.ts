@@ -1,0 +1,97 @@
+// SnapshotStore on Redis: documents by hash, manifests by version, `current`, `history`, fenced by epoch.
+import { Redis } from 'ioredis';
+import { ZkedgeError, err, ok, type Result } from '../../shared/errors.ts';
+import { storeKeys } from '../../shared/snapshot/store-keys.ts';
+import type { PublishInput, SnapshotStore, StoreState } from './snapshot-store.ts';
+
+// One atomic step after the documents are written, so a deposed leader cannot interleave:
+// refuse a version not above the highest in history and an epoch below the stored one.
+const PUBLISH_SCRIPT = `
+local snapshotKey, currentKey, historyKey, epochKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local version, manifest, epoch, makeCurrent, keep, prefix, channel = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local top = redis.call('ZREVRANGE', historyKey, 0, 0, 'WITHSCORES')
+if top[2] and tonumber(top[2]) >= version then
+  return redis.error_reply('FENCED version ' .. version .. ' is not above the highest published ' .. top[2])
+end
+local stored = tonumber(redis.call('GET', epochKey) or '0')
+if epoch < stored then
+  return redis.error_reply('FENCED epoch ' .. epoch .. ' is below the highest publishing epoch ' .. stored)
+end
+redis.call('SET', epochKey, epoch)
+redis.call('SET', snapshotKey, manifest)
+if makeCurrent == '1' then redis.call('SET', currentKey, version) end
+redis.call('ZADD', historyKey, version, version)
+local trimmed = {}
+local n = redis.call('ZCARD', historyKey)
+if n > keep then
+  trimmed = redis.call('ZRANGE', historyKey, 0, n - keep - 1)
+  for _, v in ipairs(trimmed) do
+    redis.call('DEL', prefix .. 'snapshot:' .. v)
+    redis.call('ZREM', historyKey, v)
+  end
+end
+redis.call('PUBLISH', channel, version)
+return trimmed
+`;
+
+export type RedisStoreOptions = { url: string; prefix: string; keepVersions: number };
+
+type RedisWithPublish = Redis & {
+  zkedgePublish(k1: string, k2: string, k3: string, k4: string, ...args: (string | number)[]): Promise<string[]>;
+};
+
+export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { readonly redis: Redis } {
+  const keys = storeKeys(options.prefix);
+  const redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) as RedisWithPublish;
+  redis.on('error', () => {}); // connection errors surface as failed commands; ioredis reconnects
+  redis.defineCommand('zkedgePublish', { numberOfKeys: 4, lua: PUBLISH_SCRIPT });
+  const written = new Set<string>();
+
+  const fail = (what: string, e: unknown) =>
+    err(new ZkedgeError(String((e as Error).message).startsWith('FENCED') ? 'fenced' : 'store_unavailable', `${what}: ${(e as Error).message}`, { cause: e }));
+
+  return {
+    redis,
+    async readState(): Promise<Result<StoreState>> {
+      try {
+        const [top, current] = await Promise.all([redis.zrevrange(keys.history, 0, 0), redis.get(keys.current)]);
+        const highest = top[0] === undefined ? 0 : Number(top[0]);
+        let highestHash: string | undefined;
+        if (highest > 0) {
+          const text = await redis.get(keys.snapshot(highest));
+          try {
+            highestHash = text === null ? undefined : (JSON.parse(text) as { hash?: string }).hash;
+          } catch {
+            highestHash = undefined;
+          }
+        }
+        return ok({ highest, current: current === null ? undefined : Number(current), highestHash });
+      } catch (e) {
+        return fail('reading the Redis store state', e);
+      }
+    },
+    async publish(input: PublishInput) {
+      try {
+        // Content-addressed: writing a document twice is harmless, skipping one Redis holds saves the bytes.
+        const missing = [...input.documents].filter(([h]) => !written.has(h));
+        if (missing.length > 0) {
+          const pipe = redis.pipeline();
+          for (const [h, json] of missing) pipe.set(keys.service(h), json);
+          const results = await pipe.exec();
+          const failed = results?.find(([e]) => e !== null);
+          if (failed) throw failed[0];
+          for (const [h] of missing) written.add(h);
+        }
+        const m = input.manifest;
+        const trimmed = await redis.zkedgePublish(keys.snapshot(m.version), keys.current, keys.history, keys.epoch, m.version, JSON.stringify(m), input.epoch, input.makeCurrent ? '1' : '0', options.keepVersions, options.prefix, keys.events);
+        return ok({ trimmed: trimmed.map(Number) });
+      } catch (e) {
+        return fail(`publishing version ${input.manifest.version} to Redis`, e);
+      }
+    },
+    /** Forget which documents were written (after Redis lost its data). */
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
