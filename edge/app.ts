@@ -1,0 +1,94 @@
+// createApp(deps): the runtime-neutral Hono edge. Runtimes inject the snapshot cache, the transport,
+// the client address and randomness; node.ts and worker.ts are the only composition roots.
+import { Hono, type Context } from 'hono';
+import { errorBody, httpStatusOf, type ErrorCode } from '../shared/errors.ts';
+import type { Random } from '../shared/select/alias-table.ts';
+import { proxyToService } from './core/proxy.ts';
+import type { SnapshotCache } from './core/snapshot-cache.ts';
+import type { Transport } from './core/transport.ts';
+import { timingSafeEqual } from './core/timing-safe-equal.ts';
+
+export type EdgeDeps = {
+  cache: SnapshotCache;
+  transport: Transport;
+  /** The peer address of the request, as the runtime knows it. */
+  clientIp: (c: Context) => string | undefined;
+  random?: Random;
+  now?: () => number;
+  adminToken?: string;
+  /** Health says "stale" when the snapshot was loaded longer ago than this. */
+  staleAfterMs?: number;
+  /** Keep and append incoming x-forwarded-* (only behind a proxy you trust). */
+  trustForwarded?: boolean;
+  /** Called before a request is routed (Workers re-check `current` here). */
+  beforeRoute?: () => Promise<void>;
+};
+
+export function createApp(deps: EdgeDeps): Hono {
+  const random = deps.random ?? Math.random;
+  const now = deps.now ?? Date.now;
+  const staleAfterMs = deps.staleAfterMs ?? 5 * 60_000;
+  const app = new Hono();
+
+  const fail = (c: Context, code: ErrorCode, message: string) => c.json(errorBody(code, message), httpStatusOf[code] as 400);
+
+  app.use('*', async (c, next) => {
+    await next();
+    const snap = deps.cache.current();
+    if (snap !== undefined) c.res.headers.set('x-zkedge-version', String(snap.version));
+  });
+
+  app.get('/_zkedge/health', (c) => {
+    const snap = deps.cache.current();
+    if (snap === undefined) return fail(c, 'no_snapshot', 'no snapshot loaded yet');
+    const stale = now() - snap.loadedAt > staleAfterMs;
+    return c.json({ status: stale ? 'stale' : 'ok', version: snap.version });
+  });
+
+  app.get('/_zkedge/status', (c) => {
+    if (deps.adminToken !== undefined && !timingSafeEqual(c.req.header('authorization') ?? '', `Bearer ${deps.adminToken}`)) {
+      return fail(c, 'unauthorized', 'send Authorization: Bearer <ZKEDGE_ADMIN_TOKEN>');
+    }
+    const snap = deps.cache.current();
+    if (snap === undefined) return fail(c, 'no_snapshot', deps.cache.lastError() ?? 'no snapshot loaded yet');
+    return c.json({
+      version: snap.version,
+      hash: snap.manifest.hash,
+      loadedAt: new Date(snap.loadedAt).toISOString(),
+      ageMs: now() - snap.loadedAt,
+      createdAt: snap.manifest.createdAt,
+      lastError: deps.cache.lastError() ?? null,
+    });
+  });
+
+  app.all('/_zkedge/*', (c) => fail(c, 'not_found', `no such endpoint ${c.req.path}`));
+
+  app.all('*', async (c) => {
+    const req = c.req.raw;
+    if (req.headers.has('content-length') && req.headers.has('transfer-encoding')) {
+      return fail(c, 'invalid_input', 'request has both Content-Length and Transfer-Encoding (RFC 9112 §6.3): refused');
+    }
+    if (deps.beforeRoute) await deps.beforeRoute();
+    const snap = deps.cache.current();
+    if (snap === undefined) return fail(c, 'no_snapshot', 'no snapshot loaded yet');
+    const url = new URL(req.url);
+    const match = snap.routes.match(req.headers.get('host') ?? url.host, url.pathname);
+    if (match === undefined) return fail(c, 'no_route', `no route for ${url.host}${url.pathname}`);
+    const split = snap.splits.get(match.name)!;
+    const serviceName = split.services[split.alias.pick(random)];
+    if (serviceName === undefined) return fail(c, 'no_backend', `route ${match.name} has no side with weight above 0`);
+    const view = await deps.cache.service(snap, serviceName);
+    if (!view.ok) return fail(c, 'no_backend', `service ${serviceName} could not be loaded: ${view.error.message}`);
+    if (view.value === undefined || view.value.instances.length === 0) {
+      return fail(c, 'no_backend', `service ${serviceName} has no instance to send to (all drained, refused or missing)`);
+    }
+    const prefix = match.route.pathPrefix;
+    const path = match.route.stripPrefix && prefix !== '/' ? url.pathname.slice(prefix.length) || '/' : url.pathname;
+    const res = await proxyToService({ request: req, url, path, service: view.value, transport: deps.transport, random, clientIp: deps.clientIp(c), trustForwarded: deps.trustForwarded ?? false });
+    return res.ok ? res.value : fail(c, res.error.code, res.error.message);
+  });
+
+  app.onError((e, c) => fail(c, 'upstream_unavailable', `edge error: ${e.message}`));
+  app.notFound((c) => fail(c, 'no_route', 'no route'));
+  return app;
+}

@@ -1,0 +1,60 @@
+// Transport on Node: one undici keep-alive Pool per backend origin.
+import { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { UpstreamError, type Transport } from '../core/transport.ts';
+
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET_BEFORE_SEND']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+export type UndiciTransport = { transport: Transport; close(): Promise<void> };
+
+export function createUndiciTransport(options: { connections?: number } = {}): UndiciTransport {
+  const pools = new Map<string, Pool>();
+  const poolFor = (origin: string) => {
+    let pool = pools.get(origin);
+    if (pool === undefined) {
+      pool = new Pool(origin, { connections: options.connections ?? 128, keepAliveTimeout: 30_000, connectTimeout: 5_000 });
+      pools.set(origin, pool);
+    }
+    return pool;
+  };
+
+  const transport: Transport = async (req) => {
+    const headers: Record<string, string> = {};
+    req.headers.forEach((value, key) => (headers[key] = value));
+    let res;
+    try {
+      res = await poolFor(req.url.origin).request({
+        path: req.url.pathname + req.url.search,
+        method: req.method as 'GET',
+        headers,
+        body: req.body === null ? null : Readable.fromWeb(req.body as import('node:stream/web').ReadableStream),
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      });
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      const kind = CONNECT_CODES.has(code) ? 'connect' : TIMEOUT_CODES.has(code) ? 'timeout' : 'protocol';
+      throw new UpstreamError(kind, `${code || 'error'}: ${(e as Error).message}`, { cause: e });
+    }
+    const out = new Headers();
+    for (const [key, value] of Object.entries(res.headers)) {
+      if (Array.isArray(value)) for (const v of value) out.append(key, v);
+      else if (value !== undefined) out.set(key, value);
+    }
+    if (req.method === 'HEAD' || NULL_BODY_STATUS.has(res.statusCode)) {
+      res.body.resume();
+      return new Response(null, { status: res.statusCode, headers: out });
+    }
+    return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.statusCode, headers: out });
+  };
+
+  return {
+    transport,
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      pools.clear();
+    },
+  };
+}
