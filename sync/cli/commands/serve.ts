@@ -1,0 +1,90 @@
+// Long-running processes: `zkedge sync` (the daemon) and `zkedge edge` (the Node edge).
+import type { Command } from 'commander';
+import { createLogger, type LogLevel } from '../../../node/log.ts';
+import { startAdminServer } from '../../../node/admin-server.ts';
+import { startNodeEdge } from '../../../edge/node.ts';
+import { createSyncDaemon } from '../../daemon.ts';
+import { createSyncMetrics } from '../../metrics.ts';
+import { createRedisStore } from '../../publish/redis-store.ts';
+import { createZkClient } from '../../zookeeper/zk-client.ts';
+import { IntFlag, parseFlag, resolveCommon, type CommonFlags } from '../common.ts';
+
+const waitForSignal = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+
+const logLevel = (): LogLevel => (['debug', 'info', 'warn', 'error', 'silent'].includes(process.env.ZKEDGE_LOG_LEVEL ?? '') ? (process.env.ZKEDGE_LOG_LEVEL as LogLevel) : 'info');
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('sync')
+    .description('run the sync daemon: watch ZooKeeper, publish snapshots to Redis')
+    .option('--admin-port <n>', 'port for /healthz and /metrics (0 = any free port)')
+    .option('--admin-host <host>', 'address for the admin port', '127.0.0.1')
+    .option('--min-interval-ms <n>', 'at most one publish per this many ms inside a burst', '50')
+    .option('--keep <n>', 'snapshot versions kept in the store', '100')
+    .action(async (o: { adminPort?: string; adminHost: string; minIntervalMs: string; keep: string }, cmd: Command) => {
+      const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['zk', 'redis', 'root', 'redisPrefix']);
+      const minIntervalMs = parseFlag(IntFlag(0, 60_000), o.minIntervalMs, '--min-interval-ms');
+      const keepVersions = parseFlag(IntFlag(2, 100_000), o.keep, '--keep');
+      const adminPort = o.adminPort === undefined ? undefined : parseFlag(IntFlag(0, 65_535), o.adminPort, '--admin-port');
+      const log = createLogger('sync', logLevel());
+      const metrics = createSyncMetrics();
+      const zk = createZkClient({ connect: common.zk, sessionTimeoutMs: 10_000 });
+      const store = createRedisStore({ url: common.redis, prefix: common.redisPrefix, keepVersions });
+      const daemon = createSyncDaemon({ zk, store, root: common.root, log, metrics, minIntervalMs });
+      // ZooKeeper may be down at start: the client keeps retrying; nothing publishes until a full read.
+      await daemon.start();
+      const admin =
+        adminPort === undefined
+          ? undefined
+          : await startAdminServer({
+              port: adminPort,
+              host: o.adminHost,
+              registry: metrics.registry,
+              health: () => {
+                const s = daemon.status();
+                return { ok: s.zookeeper === 'connected' || s.zookeeper === 'reconnected', body: s };
+              },
+            });
+      if (admin) log.info({ port: admin.port }, 'admin listening');
+      log.info({ zk: common.zk, root: common.root, redisPrefix: common.redisPrefix }, 'sync daemon started');
+      await waitForSignal();
+      await daemon.stop();
+      await admin?.close();
+      await zk.close();
+      await store.close();
+    });
+
+  program
+    .command('edge')
+    .description('run the Node edge: route requests by the current snapshot in Redis')
+    .option('--port <n>', 'listen port (ZKEDGE_PORT, default 8787)')
+    .option('--host <host>', 'listen address (ZKEDGE_HOST; use 0.0.0.0 to serve other machines)', undefined)
+    .option('--zone <zone>', "this edge's zone (ZKEDGE_ZONE)")
+    .option('--poll-ms <n>', 'poll `current` this often as a backstop to push', '2000')
+    .option('--stale-after-ms <n>', 'health says "stale" when the snapshot is older than this', '300000')
+    .option('--trust-forwarded', 'keep and append incoming x-forwarded-* (only behind a trusted proxy)')
+    .action(async (o: { port?: string; host?: string; zone?: string; pollMs: string; staleAfterMs: string; trustForwarded?: boolean }, cmd: Command) => {
+      const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['redis', 'redisPrefix']);
+      const port = parseFlag(IntFlag(0, 65_535), o.port ?? process.env.ZKEDGE_PORT ?? '8787', '--port');
+      const log = createLogger('edge', logLevel());
+      const edge = await startNodeEdge({
+        redisUrl: common.redis,
+        redisPrefix: common.redisPrefix,
+        port,
+        host: o.host ?? process.env.ZKEDGE_HOST ?? '127.0.0.1',
+        ...((o.zone ?? process.env.ZKEDGE_ZONE) !== undefined ? { zone: o.zone ?? process.env.ZKEDGE_ZONE } : {}),
+        pollMs: parseFlag(IntFlag(50, 3_600_000), o.pollMs, '--poll-ms'),
+        staleAfterMs: parseFlag(IntFlag(1_000, 86_400_000), o.staleAfterMs, '--stale-after-ms'),
+        ...(process.env.ZKEDGE_ADMIN_TOKEN ? { adminToken: process.env.ZKEDGE_ADMIN_TOKEN } : {}),
+        trustForwarded: o.trustForwarded ?? false,
+        log,
+      });
+      console.log(`edge listening on ${edge.port}`);
+      await waitForSignal();
+      await edge.close();
+    });
+}
