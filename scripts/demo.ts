@@ -42,7 +42,7 @@ function printSplit(title: string, r: { counts: Map<string, number>; version: st
 
 async function main() {
   say('zkedge demo: starting ZooKeeper and Redis on loopback…');
-  const [zk, redis]: Server[] = await Promise.all([startZooKeeper(), startRedis()]);
+  const [zk, redis]: [Server, Server] = await Promise.all([startZooKeeper(), startRedis()]);
   stops.push(() => zk.stop(), () => redis.stop());
   const env = { ZKEDGE_ZK: zk.address, ZKEDGE_REDIS_URL: `redis://127.0.0.1:${redis.port}`, ZKEDGE_ROOT: '/zkedge', ZKEDGE_LOG_LEVEL: 'warn' };
   say(`  ZooKeeper ${zk.address}, Redis ${env.ZKEDGE_REDIS_URL}`);
