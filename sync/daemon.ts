@@ -1,18 +1,23 @@
-// The sync daemon: watched tree → snapshot → publish, leading-edge coalesced, only from a complete tree.
+// The sync daemon: watched tree → snapshot → guard → publish, leading-edge coalesced, only from a
+// complete tree, only while leader; obeys pins and guard releases written under /control.
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../shared/log.ts';
-import type { Manifest } from '../shared/schema/snapshot.ts';
-import { createSnapshotBuilder } from './build/build-snapshot.ts';
+import type { Manifest, ServiceDocument } from '../shared/schema/snapshot.ts';
+import { assembleContent, builtService, createSnapshotBuilder, type BuiltService, type SnapshotContent } from './build/build-snapshot.ts';
 import { createCoalescer } from './build/coalescer.ts';
 import type { Report } from './build/node-validator.ts';
+import { createRemovalGuard, type Hold } from './build/removal-guard.ts';
 import type { SyncMetrics } from './metrics.ts';
 import type { SnapshotStore } from './publish/snapshot-store.ts';
+import { createControlWatch } from './zookeeper/control-watch.ts';
+import { createLeaderLatch } from './zookeeper/leader-latch.ts';
 import { createTreeCache } from './zookeeper/tree-cache.ts';
 import { createTreePaths } from './zookeeper/tree-paths.ts';
 import { createVersionCounter } from './zookeeper/version-counter.ts';
 import type { ZkClient } from './zookeeper/zk-client.ts';
+import { parsePin } from './pin.ts';
 
-export type DaemonEvents = { published: [Manifest]; report: [Report]; failed: [Error] };
+export type DaemonEvents = { published: [Manifest]; report: [Report]; failed: [Error]; held: [Hold[]]; current: [number]; leader: [boolean] };
 
 export type SyncDaemonOptions = {
   zk: ZkClient;
@@ -22,26 +27,44 @@ export type SyncDaemonOptions = {
   metrics: SyncMetrics;
   /** At most one publish per this many ms inside a burst (DESIGN.md: 50 ms). */
   minIntervalMs: number;
-  now?: () => Date;
+  /** How long a mass removal is held back (DESIGN.md: 30 s). */
+  holdDownMs?: number;
+  /** How often the leader checks that the store still holds `current` (Redis restarted empty?). */
+  watchdogMs?: number;
+  now?: () => number;
+};
+
+export type DaemonStatus = {
+  zookeeper: string;
+  leader: boolean;
+  epoch: number | null;
+  treeComplete: boolean;
+  publishedVersion: number;
+  publishedHash: string | null;
+  pinned: number | null;
+  held: Hold[];
 };
 
 export type SyncDaemon = {
   readonly events: EventEmitter<DaemonEvents>;
-  /** Starts watching and publishing; throws when called twice. */
+  /** Starts watching, electing and publishing; throws when called twice. */
   start(): Promise<void>;
-  status(): { zookeeper: string; treeComplete: boolean; publishedVersion: number; publishedHash: string | undefined };
-  /** Idempotent; does not close the injected ZooKeeper client or store. */
+  status(): DaemonStatus;
+  /** Gives up leadership and stops. Idempotent; does not close the injected client or store. */
   stop(): Promise<void>;
 };
 
-const RETRY_MS = 500;
+type Published = { manifest: Manifest; content: SnapshotContent; docs: Map<string, ServiceDocument> };
 
 export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
   const { zk, store, log, metrics } = options;
+  const now = options.now ?? Date.now;
   const events = new EventEmitter<DaemonEvents>();
   const paths = createTreePaths(options.root);
   const tree = createTreeCache(zk, options.root);
   const counter = createVersionCounter(zk, paths.version);
+  const latch = createLeaderLatch(zk, paths.leader, log);
+  const guard = createRemovalGuard({ holdDownMs: options.holdDownMs ?? 30_000, now });
   const report = (r: Report) => {
     if (r.severity === 'error') metrics.invalidNodes.inc();
     log[r.severity === 'error' ? 'error' : 'warn']({ path: r.path }, r.reason);
@@ -49,70 +72,176 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
   };
   const builder = createSnapshotBuilder(report);
   let highest = 0;
-  let publishedHash: string | undefined;
+  let last: Published | undefined;
   let storeKnown = false;
+  let appliedCurrent: number | undefined;
+  let pinned: number | undefined;
+  let guardStatusText = '';
   let started = false;
   let stopped = false;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
 
+  const after = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
   const retryLater = () => {
-    if (stopped || retryTimer !== undefined) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      coalescer.trigger();
-    }, RETRY_MS);
+    failures++;
+    if (!stopped) after(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)), () => coalescer.trigger());
   };
 
-  const cycle = async () => {
-    if (stopped || !tree.isComplete()) return; // never publish from a partial or disconnected copy
-    if (!storeKnown) {
-      const state = await store.readState();
-      if (!state.ok) {
-        log.warn({ err: state.error.message }, 'store not readable; retrying');
-        return retryLater();
-      }
-      highest = state.value.highest;
-      publishedHash = state.value.highestHash;
-      storeKnown = true;
+  /** Reads what the store holds: the highest version and its documents (the guard's baseline). */
+  const loadStoreState = async (): Promise<boolean> => {
+    const state = await store.readState();
+    if (!state.ok) {
+      log.warn({ err: state.error.message }, 'store not readable; retrying');
+      return false;
     }
+    highest = Math.max(highest, state.value.highest);
+    appliedCurrent = state.value.current;
+    if (state.value.highest > 0 && state.value.highest !== last?.manifest.version) {
+      const snap = await store.readSnapshot(state.value.highest);
+      if (snap.ok && snap.value !== undefined) {
+        const docs = new Map<string, ServiceDocument>();
+        const services = new Map<string, BuiltService>();
+        for (const [name, hash] of Object.entries(snap.value.manifest.services)) {
+          const doc = snap.value.documents.get(hash)!;
+          docs.set(name, doc);
+          services.set(name, await builtService(doc));
+        }
+        last = { manifest: snap.value.manifest, docs, content: await assembleContent(services, snap.value.manifest.routes, snap.value.manifest.config) };
+      } else if (!snap.ok) log.warn({ err: snap.error.message }, 'could not read the highest stored version; the guard starts without a baseline');
+    }
+    storeKnown = true;
+    return true;
+  };
+
+  const writeGuardStatus = async (holds: Hold[]) => {
+    const text = JSON.stringify({ epoch: latch.epoch() ?? null, held: holds });
+    if (text === guardStatusText) return;
+    guardStatusText = text;
+    metrics.heldServices.set(holds.length);
+    events.emit('held', holds);
+    if (holds.length > 0) log.warn({ held: holds }, 'mass removal held back by the guard');
+    await zk.mkdirp(paths.control).catch(() => {});
+    await zk.setData(paths.guard, text).catch(() => zk.create(paths.guard, text).catch(() => {}));
+  };
+
+  const build = async (): Promise<{ content: SnapshotContent; docs: Map<string, ServiceDocument> }> => {
+    const built = await builder.build(tree.state);
+    const candidates = new Map([...built.services].map(([n, b]) => [n, b.doc]));
+    const guarded = guard.apply(candidates, last?.docs ?? new Map());
+    for (const name of guarded.changed) built.services.set(name, await builtService(guarded.docs.get(name)!));
+    const deadline = guard.nextDeadline();
+    if (deadline !== undefined) after(Math.max(0, deadline - now()) + 5, () => coalescer.trigger());
+    await writeGuardStatus(guard.holds());
+    return { content: await assembleContent(built.services, built.routes, built.config), docs: guarded.docs };
+  };
+
+  const publish = async (content: SnapshotContent, docs: Map<string, ServiceDocument>, epoch: number): Promise<boolean> => {
     const started = performance.now();
-    const content = await builder.build(tree.state);
-    if (content.hash === publishedHash) return;
-    let version: number;
-    try {
-      version = await counter.next(highest);
-    } catch (e) {
-      log.warn({ err: (e as Error).message }, 'could not reserve a version; retrying');
-      return retryLater();
-    }
+    const version = await counter.next(highest);
     const manifest: Manifest = {
       schema: content.body.schema,
       version,
       hash: content.hash,
-      createdAt: (options.now?.() ?? new Date()).toISOString(),
+      createdAt: new Date(now()).toISOString(),
       source: { zxid: `0x${tree.state.zxid.toString(16)}` },
       services: content.body.services,
       routes: content.body.routes,
       config: content.body.config,
     };
-    const result = await store.publish({ manifest, documents: content.documents, epoch: 0, makeCurrent: true });
+    const result = await store.publish({ manifest, documents: content.documents, epoch, makeCurrent: pinned === undefined });
     if (!result.ok) {
       metrics.publishFailures.inc({ store: 'redis', code: result.error.code });
       log.error({ version, err: result.error.message }, 'publish failed');
       events.emit('failed', result.error);
-      if (result.error.code === 'fenced') storeKnown = false; // someone published past us: re-read
-      return retryLater();
+      storeKnown = false; // fenced or unreachable: read the store again before the next try
+      return false;
     }
     highest = version;
-    publishedHash = content.hash;
+    last = { manifest, content, docs };
+    if (pinned === undefined) appliedCurrent = version;
     metrics.publishes.inc({ store: 'redis' });
     metrics.currentVersion.set(version);
     metrics.publishSeconds.observe((performance.now() - started) / 1000);
-    log.info({ version, hash: content.hash, services: Object.keys(manifest.services).length, zxid: manifest.source.zxid }, 'published');
+    log.info({ version, hash: content.hash, services: Object.keys(manifest.services).length, zxid: manifest.source.zxid, pending: pinned !== undefined }, 'published');
     events.emit('published', manifest);
+    return true;
+  };
+
+  /** Points `current` at the pin, or at the newest version when unpinned. */
+  const syncCurrent = async (epoch: number): Promise<boolean> => {
+    const desired = pinned ?? (highest > 0 ? highest : undefined);
+    if (desired === undefined || desired === appliedCurrent) return true;
+    const r = await store.setCurrent(desired, epoch);
+    if (!r.ok) {
+      log.error({ version: desired, err: r.error.message }, 'could not move current');
+      if (r.error.code === 'not_found') appliedCurrent = desired; // nothing to retry: the version is gone
+      return r.error.code === 'not_found';
+    }
+    appliedCurrent = desired;
+    log.info({ version: desired, pinned: pinned !== undefined }, 'current moved');
+    events.emit('current', desired);
+    return true;
+  };
+
+  const cycle = async () => {
+    const epoch = latch.epoch();
+    if (stopped || epoch === undefined || !tree.isComplete()) return; // never from a partial copy, never as follower
+    try {
+      if (!storeKnown && !(await loadStoreState())) return retryLater();
+      const { content, docs } = await build();
+      if (content.hash !== last?.content.hash && !(await publish(content, docs, epoch))) return retryLater();
+      if (!(await syncCurrent(epoch))) return retryLater();
+      failures = 0;
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'sync cycle failed; retrying');
+      retryLater();
+    }
   };
 
   const coalescer = createCoalescer(cycle, options.minIntervalMs);
+
+  /** Redis restarted empty or was flushed: write the last published snapshot back. */
+  const watchdog = async () => {
+    if (stopped) return;
+    const epoch = latch.epoch();
+    if (epoch !== undefined && last !== undefined && storeKnown) {
+      const intact = await store.isIntact(last.manifest.version);
+      if (intact.ok && !intact.value) {
+        log.warn({ version: last.manifest.version }, 'store lost the current snapshot; republishing it');
+        store.forgetWritten();
+        const r = await store.publish({ manifest: last.manifest, documents: last.content.documents, epoch, makeCurrent: pinned === undefined });
+        if (r.ok) {
+          appliedCurrent = pinned === undefined ? last.manifest.version : undefined;
+          coalescer.trigger();
+        } else log.warn({ err: r.error.message }, 'republish failed; retrying');
+      }
+    }
+    after(options.watchdogMs ?? 1_000, () => void watchdog());
+  };
+
+  const control = createControlWatch(zk, [paths.pin, paths.guardRelease], (path, data) => {
+    if (path === paths.pin) {
+      const pin = parsePin(data);
+      if (!pin.ok) {
+        report({ path, reason: `${pin.error.message}; pin ignored`, severity: 'error' });
+        return;
+      }
+      pinned = pin.value;
+      log.info({ pinned: pinned ?? null }, pinned === undefined ? 'unpinned' : 'pinned');
+    } else if (data !== null && latch.isLeader()) {
+      guard.release();
+      log.warn({}, 'guard released by operator');
+      void zk.remove(paths.guardRelease).catch(() => {});
+    }
+    coalescer.trigger();
+  });
 
   return {
     events,
@@ -124,18 +253,44 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
         log.info({ state: s }, 'zookeeper connection state');
       });
       metrics.zkConnected.set(zk.state === 'connected' ? 1 : 0);
+      latch.events.on('elected', () => {
+        guard.reset(); // a new leader starts its own hold-down
+        storeKnown = false;
+        guardStatusText = '';
+        metrics.leader.set(1);
+        events.emit('leader', true);
+        coalescer.trigger();
+      });
+      latch.events.on('deposed', () => {
+        metrics.leader.set(0);
+        events.emit('leader', false);
+      });
       tree.events.on('report', (r) => report({ ...r, severity: 'error' }));
       tree.events.on('updated', () => coalescer.trigger());
       tree.events.on('complete', () => coalescer.trigger());
       tree.start();
+      control.start();
+      latch.start();
+      after(options.watchdogMs ?? 1_000, () => void watchdog());
     },
-    status: () => ({ zookeeper: zk.state, treeComplete: tree.isComplete(), publishedVersion: highest, publishedHash }),
+    status: () => ({
+      zookeeper: zk.state,
+      leader: latch.isLeader(),
+      epoch: latch.epoch() ?? null,
+      treeComplete: tree.isComplete(),
+      publishedVersion: highest,
+      publishedHash: last?.content.hash ?? null,
+      pinned: pinned ?? null,
+      held: guard.holds(),
+    }),
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       coalescer.stop();
       await coalescer.idle();
+      await latch.close();
     },
   };
 }

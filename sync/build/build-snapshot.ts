@@ -5,7 +5,7 @@ import { sha256Hex } from '../../shared/snapshot/hash.ts';
 import { parseJsonText } from '../../shared/schema/parse.ts';
 import { ROUTE_KEYS, RouteSchema, type Route } from '../../shared/schema/route.ts';
 import { unknownKeys } from '../../shared/schema/instance.ts';
-import { SNAPSHOT_SCHEMA, rootHashInput, type Manifest, type ManifestRoute } from '../../shared/schema/snapshot.ts';
+import { SNAPSHOT_SCHEMA, rootHashInput, type Manifest, type ManifestRoute, type ServiceDocument } from '../../shared/schema/snapshot.ts';
 import type { TreeState } from '../zookeeper/tree-cache.ts';
 import { buildServiceDocument } from './build-service.ts';
 import { createNodeValidator, type NodeValidator, type Report } from './node-validator.ts';
@@ -18,13 +18,38 @@ export type SnapshotContent = {
   documents: Map<string, string>;
 };
 
-type CachedService = { gen: number; path: string; json: string | undefined; hash: string | undefined };
+type CachedService = { gen: number; doc: ServiceDocument | undefined; json: string | undefined; hash: string | undefined };
+
+/** A built service document with its canonical text and hash. */
+export type BuiltService = { doc: ServiceDocument; json: string; hash: string };
+
+/** The tree, validated: one document per service, routes and config; not yet hashed as a whole. */
+export type TreeBuild = { services: Map<string, BuiltService>; routes: Record<string, ManifestRoute>; config: Record<string, unknown> };
 
 export type SnapshotBuilder = {
-  /** Builds from the current tree. Reuses the document of every service whose nodes did not change. */
-  build(tree: TreeState): Promise<SnapshotContent>;
+  /** Validates the current tree. Reuses the document of every service whose nodes did not change. */
+  build(tree: TreeState): Promise<TreeBuild>;
   readonly validator: NodeValidator;
 };
+
+/** Hashes a document (canonical JSON, SHA-256). */
+export async function builtService(doc: ServiceDocument): Promise<BuiltService> {
+  const json = canonicalJson(doc);
+  return { doc, json, hash: await sha256Hex(json) };
+}
+
+/** The manifest body, its root hash, and the documents it references. */
+export async function assembleContent(services: ReadonlyMap<string, BuiltService>, routes: Record<string, ManifestRoute>, config: Record<string, unknown>): Promise<SnapshotContent> {
+  const serviceHashes: Record<string, string> = {};
+  const documents = new Map<string, string>();
+  for (const name of [...services.keys()].sort()) {
+    const b = services.get(name)!;
+    serviceHashes[name] = b.hash;
+    documents.set(b.hash, b.json);
+  }
+  const body = { schema: SNAPSHOT_SCHEMA as 1, services: serviceHashes, routes, config };
+  return { body, hash: await sha256Hex(canonicalJson(rootHashInput(body))), documents };
+}
 
 export function createSnapshotBuilder(onReport: (r: Report) => void): SnapshotBuilder {
   const validator = createNodeValidator(onReport);
@@ -88,7 +113,7 @@ export function createSnapshotBuilder(onReport: (r: Report) => void): SnapshotBu
         const cached = services.get(name);
         if (cached !== undefined && cached.gen === entry.gen) continue;
         const doc = buildServiceDocument(entry, validator, onReport);
-        const next: CachedService = { gen: entry.gen, path: entry.node?.path ?? name, json: doc && canonicalJson(doc), hash: undefined };
+        const next: CachedService = { gen: entry.gen, doc, json: doc && canonicalJson(doc), hash: undefined };
         services.set(name, next);
         pending.push([name, next]);
       }
@@ -96,16 +121,12 @@ export function createSnapshotBuilder(onReport: (r: Report) => void): SnapshotBu
       pruneValidator(tree);
       await Promise.all(pending.map(async ([, c]) => void (c.hash = c.json === undefined ? undefined : await sha256Hex(c.json))));
 
-      const serviceHashes: Record<string, string> = {};
-      const documents = new Map<string, string>();
+      const built = new Map<string, BuiltService>();
       for (const name of [...services.keys()].sort()) {
         const c = services.get(name)!;
-        if (c.json === undefined || c.hash === undefined) continue;
-        serviceHashes[name] = c.hash;
-        documents.set(c.hash, c.json);
+        if (c.doc !== undefined && c.json !== undefined && c.hash !== undefined) built.set(name, { doc: c.doc, json: c.json, hash: c.hash });
       }
-      const body = { schema: SNAPSHOT_SCHEMA as 1, services: serviceHashes, routes: buildRoutes(tree, new Set(Object.keys(serviceHashes))), config: buildConfig(tree) };
-      return { body, hash: await sha256Hex(canonicalJson(rootHashInput(body))), documents };
+      return { services: built, routes: buildRoutes(tree, new Set(built.keys())), config: buildConfig(tree) };
     },
   };
 }

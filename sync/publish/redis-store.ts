@@ -2,6 +2,8 @@
 import { Redis } from 'ioredis';
 import { ZkedgeError, err, ok, type Result } from '../../shared/errors.ts';
 import { storeKeys } from '../../shared/snapshot/store-keys.ts';
+import { verifyManifest, verifyServiceDocument } from '../../shared/snapshot/verify.ts';
+import type { ServiceDocument } from '../../shared/schema/snapshot.ts';
 import type { PublishInput, SnapshotStore, StoreState } from './snapshot-store.ts';
 
 // One atomic step after the documents are written, so a deposed leader cannot interleave:
@@ -34,10 +36,27 @@ redis.call('PUBLISH', channel, version)
 return trimmed
 `;
 
+const SET_CURRENT_SCRIPT = `
+local currentKey, epochKey, snapshotKey = KEYS[1], KEYS[2], KEYS[3]
+local version, epoch, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local stored = tonumber(redis.call('GET', epochKey) or '0')
+if epoch < stored then
+  return redis.error_reply('FENCED epoch ' .. epoch .. ' is below the highest publishing epoch ' .. stored)
+end
+if redis.call('EXISTS', snapshotKey) == 0 then
+  return redis.error_reply('NOVERSION version ' .. version .. ' is not stored (trimmed from history?)')
+end
+redis.call('SET', epochKey, epoch)
+redis.call('SET', currentKey, version)
+redis.call('PUBLISH', channel, version)
+return 1
+`;
+
 export type RedisStoreOptions = { url: string; prefix: string; keepVersions: number };
 
 type RedisWithPublish = Redis & {
   zkedgePublish(k1: string, k2: string, k3: string, k4: string, ...args: (string | number)[]): Promise<string[]>;
+  zkedgeSetCurrent(k1: string, k2: string, k3: string, ...args: (string | number)[]): Promise<number>;
 };
 
 export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { readonly redis: Redis } {
@@ -45,10 +64,14 @@ export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { 
   const redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) as RedisWithPublish;
   redis.on('error', () => {}); // connection errors surface as failed commands; ioredis reconnects
   redis.defineCommand('zkedgePublish', { numberOfKeys: 4, lua: PUBLISH_SCRIPT });
+  redis.defineCommand('zkedgeSetCurrent', { numberOfKeys: 3, lua: SET_CURRENT_SCRIPT });
   const written = new Set<string>();
 
-  const fail = (what: string, e: unknown) =>
-    err(new ZkedgeError(String((e as Error).message).startsWith('FENCED') ? 'fenced' : 'store_unavailable', `${what}: ${(e as Error).message}`, { cause: e }));
+  const fail = (what: string, e: unknown) => {
+    const message = String((e as Error).message);
+    const code = message.startsWith('FENCED') ? 'fenced' : message.startsWith('NOVERSION') ? 'not_found' : 'store_unavailable';
+    return err(new ZkedgeError(code, `${what}: ${message}`, { cause: e }));
+  };
 
   return {
     redis,
@@ -89,7 +112,44 @@ export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { 
         return fail(`publishing version ${input.manifest.version} to Redis`, e);
       }
     },
-    /** Forget which documents were written (after Redis lost its data). */
+    async readSnapshot(version) {
+      try {
+        const text = await redis.get(keys.snapshot(version));
+        if (text === null) return ok(undefined);
+        const manifest = await verifyManifest(text, keys.snapshot(version));
+        if (!manifest.ok) return manifest;
+        const hashes = [...new Set(Object.values(manifest.value.services))];
+        const texts = hashes.length === 0 ? [] : await redis.mget(...hashes.map(keys.service));
+        const documents = new Map<string, ServiceDocument>();
+        for (const [i, hash] of hashes.entries()) {
+          const docText = texts[i];
+          if (docText === null || docText === undefined) return err(new ZkedgeError('not_found', `${keys.service(hash)} is missing (referenced by version ${version})`));
+          const doc = await verifyServiceDocument(docText, hash, keys.service(hash));
+          if (!doc.ok) return doc;
+          documents.set(hash, doc.value);
+        }
+        return ok({ manifest: manifest.value, documents });
+      } catch (e) {
+        return fail(`reading version ${version} from Redis`, e);
+      }
+    },
+    async setCurrent(version, epoch) {
+      try {
+        await redis.zkedgeSetCurrent(keys.current, keys.epoch, keys.snapshot(version), version, epoch, keys.events);
+        return ok(undefined);
+      } catch (e) {
+        return fail(`moving current to version ${version}`, e);
+      }
+    },
+    async isIntact(version) {
+      try {
+        const [current, exists] = await Promise.all([redis.get(keys.current), redis.exists(keys.snapshot(version))]);
+        return ok(current !== null && exists === 1);
+      } catch (e) {
+        return fail('checking the Redis store', e);
+      }
+    },
+    forgetWritten: () => written.clear(),
     async close() {
       redis.disconnect();
     },

@@ -17,6 +17,10 @@ export function createTreePaths(root: string) {
     route: (name: string) => join('routes', name),
     configKey: (key: string) => join('config', key),
     version: join('control', 'version'),
+    leader: join('control', 'leader'),
+    pin: join('control', 'pin'),
+    guard: join('control', 'guard'),
+    guardRelease: join('control', 'guard-release'),
   };
 }
 
