@@ -4,6 +4,8 @@ import { OperationError, UsageError } from './common.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerRegisterCommand } from './commands/register.ts';
 import { registerServeCommands } from './commands/serve.ts';
+import { registerHistoryCommands } from './commands/history.ts';
+import { registerGuardCommands } from './commands/guard.ts';
 
 const program = new Command('zkedge')
   .description('zkedge: ZooKeeper → versioned snapshots → Redis / Workers KV → Hono edge')
@@ -17,6 +19,8 @@ const program = new Command('zkedge')
 registerServeCommands(program);
 registerRegisterCommand(program);
 registerOperatorCommands(program);
+registerHistoryCommands(program);
+registerGuardCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -53,9 +53,28 @@ export type ZkClient = {
   mkdirp(path: string): Promise<void>;
   /** Session id as hex, or '' before the first connection. */
   sessionId(): string;
+  /** Session id and password (hex): test tooling uses them to expire this session on purpose. */
+  credentials(): { id: string; password: string };
   /** Idempotent. */
   close(): Promise<void>;
 };
+
+/**
+ * Expires another client's session, as ZooKeeper's own tests do: connect with its id and password,
+ * then close. The server ends the session; its owner sees `lost` on its next contact.
+ */
+export function expireSession(connect: string, credentials: { id: string; password: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const twin = new ZooKeeper({ connect, timeout: 10_000, debug_level: ZK.ZOO_LOG_LEVEL_ERROR, client_id: credentials.id, client_password: credentials.password });
+    const timer = setTimeout(() => reject(new Error('could not attach to the session to expire it')), 10_000);
+    twin.on('connect', () => {
+      clearTimeout(timer);
+      twin.close();
+      resolve();
+    });
+    twin.init({});
+  });
+}
 
 export function createZkClient(options: ZkClientOptions): ZkClient {
   const events = new EventEmitter<ZkEvents>();
@@ -158,6 +177,7 @@ export function createZkClient(options: ZkClientOptions): ZkClient {
         return '';
       }
     },
+    credentials: () => ({ id: String(native.client_id), password: String(native.client_password) }),
     async close() {
       if (closed) return;
       closed = true;

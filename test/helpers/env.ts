@@ -61,11 +61,20 @@ export async function createTestEnv() {
     }
   };
 
-  const startDaemon = async (opts: { minIntervalMs?: number } = {}) => {
-    const store = createRedisStore({ url: redisUrl, prefix, keepVersions: 100 });
-    const daemonZk = createZkClient({ connect: zkConnect, sessionTimeoutMs: 10_000 });
+  const startDaemon = async (opts: { minIntervalMs?: number; holdDownMs?: number; zkConnect?: string; redisUrl?: string; sessionTimeoutMs?: number; keepVersions?: number } = {}) => {
+    const store = createRedisStore({ url: opts.redisUrl ?? redisUrl, prefix, keepVersions: opts.keepVersions ?? 100 });
+    const daemonZk = createZkClient({ connect: opts.zkConnect ?? zkConnect, sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000 });
     await daemonZk.ready();
-    const daemon: SyncDaemon = createSyncDaemon({ zk: daemonZk, store, root, log: silentLogger, metrics: createSyncMetrics(), minIntervalMs: opts.minIntervalMs ?? 50 });
+    const daemon: SyncDaemon = createSyncDaemon({
+      zk: daemonZk,
+      store,
+      root,
+      log: silentLogger,
+      metrics: createSyncMetrics(),
+      minIntervalMs: opts.minIntervalMs ?? 50,
+      holdDownMs: opts.holdDownMs ?? 30_000,
+      watchdogMs: 200,
+    });
     const published: Manifest[] = [];
     const reports: Report[] = [];
     daemon.events.on('published', (m) => published.push(m));

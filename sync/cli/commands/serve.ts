@@ -25,7 +25,8 @@ export function registerServeCommands(program: Command): void {
     .option('--admin-host <host>', 'address for the admin port', '127.0.0.1')
     .option('--min-interval-ms <n>', 'at most one publish per this many ms inside a burst', '50')
     .option('--keep <n>', 'snapshot versions kept in the store', '100')
-    .action(async (o: { adminPort?: string; adminHost: string; minIntervalMs: string; keep: string }, cmd: Command) => {
+    .option('--hold-down-ms <n>', 'how long a mass removal is held back', '30000')
+    .action(async (o: { adminPort?: string; adminHost: string; minIntervalMs: string; keep: string; holdDownMs: string }, cmd: Command) => {
       const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['zk', 'redis', 'root', 'redisPrefix']);
       const minIntervalMs = parseFlag(IntFlag(0, 60_000), o.minIntervalMs, '--min-interval-ms');
       const keepVersions = parseFlag(IntFlag(2, 100_000), o.keep, '--keep');
@@ -34,7 +35,8 @@ export function registerServeCommands(program: Command): void {
       const metrics = createSyncMetrics();
       const zk = createZkClient({ connect: common.zk, sessionTimeoutMs: 10_000 });
       const store = createRedisStore({ url: common.redis, prefix: common.redisPrefix, keepVersions });
-      const daemon = createSyncDaemon({ zk, store, root: common.root, log, metrics, minIntervalMs });
+      const holdDownMs = parseFlag(IntFlag(0, 86_400_000), o.holdDownMs, '--hold-down-ms');
+      const daemon = createSyncDaemon({ zk, store, root: common.root, log, metrics, minIntervalMs, holdDownMs });
       // ZooKeeper may be down at start: the client keeps retrying; nothing publishes until a full read.
       await daemon.start();
       const admin =
@@ -52,7 +54,7 @@ export function registerServeCommands(program: Command): void {
       if (admin) log.info({ port: admin.port }, 'admin listening');
       log.info({ zk: common.zk, root: common.root, redisPrefix: common.redisPrefix }, 'sync daemon started');
       await waitForSignal();
-      await daemon.stop();
+      await daemon.stop(); // gives up leadership at once: another daemon takes over without a session timeout
       await admin?.close();
       await zk.close();
       await store.close();
