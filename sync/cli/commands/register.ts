@@ -7,7 +7,9 @@ import { NameSchema } from '../../../shared/schema/names.ts';
 import { parseValue } from '../../../shared/schema/parse.ts';
 import { createLogger } from '../../../node/log.ts';
 import { createTreePaths } from '../../zookeeper/tree-paths.ts';
-import { ZK, ZkOpError, createZkClient } from '../../zookeeper/zk-client.ts';
+import { createZkClient } from '../../zookeeper/zk-client.ts';
+import { holdRegistration } from '../../zookeeper/registration.ts';
+import { connectTimeoutMs } from '../zk-session.ts';
 import { IntFlag, OperationError, UsageError, parseFlag, resolveCommon, type CommonFlags } from '../common.ts';
 
 export function registerRegisterCommand(program: Command): void {
@@ -36,34 +38,22 @@ export function registerRegisterCommand(program: Command): void {
       const paths = createTreePaths(common.root);
       const path = paths.instance(service, id);
       const zk = createZkClient({ connect: common.zk, sessionTimeoutMs: 10_000 });
-      const register = async () => {
-        await zk.mkdirp(paths.instances(service));
-        try {
-          await zk.create(path, JSON.stringify(data), ZK.ZOO_EPHEMERAL);
-        } catch (e) {
-          if (!(e instanceof ZkOpError && e.rc === ZK.ZNODEEXISTS)) throw e;
-          // A node left by our own expired session disappears by itself; another owner is a conflict.
-          throw new OperationError(`${path} already exists (another process registered ${service}/${id}?)`);
-        }
-        log.info({ path, session: zk.sessionId() }, 'registered');
-      };
-      zk.events.on('state', (s) => {
-        log.info({ state: s }, 'zookeeper connection state');
-        if (s === 'connected' && registered) void register().catch((e: Error) => log.error({ err: e.message }, 're-register failed'));
-      });
-      let registered = false;
-      await zk.ready(30_000).catch((e: Error) => {
+      await zk.ready(connectTimeoutMs(process.env)).catch((e: Error) => {
         throw new OperationError(e.message);
       });
-      await register();
-      registered = true;
+      const registration = holdRegistration(zk, paths.instances(service), path, JSON.stringify(data), log);
+      try {
+        await registration.registered();
+      } catch (e) {
+        await zk.close();
+        throw new OperationError((e as Error).message);
+      }
       console.log(`registered ${path}`);
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
       });
-      await zk.remove(path).catch(() => {});
+      await registration.close();
       await zk.close();
     });
 }
