@@ -7,6 +7,10 @@ import { proxyToService } from './core/proxy.ts';
 import type { SnapshotCache } from './core/snapshot-cache.ts';
 import type { Transport } from './core/transport.ts';
 import { timingSafeEqual } from './core/timing-safe-equal.ts';
+import type { LoadedSnapshot } from './core/loaded-snapshot.ts';
+import type { ServiceView } from './core/service-view.ts';
+import type { RouteMatch } from '../shared/route/match-route.ts';
+import type { ManifestRoute } from '../shared/schema/snapshot.ts';
 
 export type EdgeDeps = {
   cache: SnapshotCache;
@@ -23,6 +27,8 @@ export type EdgeDeps = {
   /** Called before a request is routed (Workers re-check `current` here). */
   beforeRoute?: () => Promise<void>;
 };
+
+type Routed = { match: RouteMatch<ManifestRoute>; view: ServiceView };
 
 export function createApp(deps: EdgeDeps): Hono {
   const random = deps.random ?? Math.random;
@@ -41,7 +47,8 @@ export function createApp(deps: EdgeDeps): Hono {
   app.get('/_zkedge/health', (c) => {
     const snap = deps.cache.current();
     if (snap === undefined) return fail(c, 'no_snapshot', 'no snapshot loaded yet');
-    const stale = now() - snap.loadedAt > staleAfterMs;
+    // Stale means "not confirmed current for a while" (store unreachable), not "unchanged for a while".
+    const stale = now() - (deps.cache.checkedAt() ?? snap.loadedAt) > staleAfterMs;
     return c.json({ status: stale ? 'stale' : 'ok', version: snap.version });
   });
 
@@ -55,7 +62,8 @@ export function createApp(deps: EdgeDeps): Hono {
       version: snap.version,
       hash: snap.manifest.hash,
       loadedAt: new Date(snap.loadedAt).toISOString(),
-      ageMs: now() - snap.loadedAt,
+      checkedAt: new Date(deps.cache.checkedAt() ?? snap.loadedAt).toISOString(),
+      ageMs: now() - (deps.cache.checkedAt() ?? snap.loadedAt),
       createdAt: snap.manifest.createdAt,
       lastError: deps.cache.lastError() ?? null,
     });
@@ -69,10 +77,30 @@ export function createApp(deps: EdgeDeps): Hono {
       return fail(c, 'invalid_input', 'request has both Content-Length and Transfer-Encoding (RFC 9112 §6.3): refused');
     }
     if (deps.beforeRoute) await deps.beforeRoute();
-    const snap = deps.cache.current();
-    if (snap === undefined) return fail(c, 'no_snapshot', 'no snapshot loaded yet');
     const url = new URL(req.url);
-    const match = snap.routes.match(req.headers.get('host') ?? url.host, url.pathname);
+    // Twice at most: a service document that fails its hash makes the cache fall back to the
+    // previous snapshot, and this request is routed again by that one.
+    let routed: Routed | Response | undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const snap = deps.cache.current();
+      if (snap === undefined) return fail(c, 'no_snapshot', deps.cache.lastError() ?? 'no snapshot loaded yet');
+      routed = await route(c, snap, url);
+      if (routed instanceof Response && deps.cache.current() !== snap && deps.cache.current() !== undefined) continue;
+      break;
+    }
+    if (routed === undefined || routed instanceof Response) return routed ?? fail(c, 'no_snapshot', 'no snapshot loaded yet');
+    const { match, view } = routed;
+    const prefix = match.route.pathPrefix;
+    const path = match.route.stripPrefix && prefix !== '/' ? url.pathname.slice(prefix.length) || '/' : url.pathname;
+    const res = await proxyToService({ request: req, url, path, service: view, transport: deps.transport, random, clientIp: deps.clientIp(c), trustForwarded: deps.trustForwarded ?? false });
+    return res.ok ? res.value : fail(c, res.error.code, res.error.message);
+  });
+
+  app.onError((e, c) => fail(c, 'upstream_unavailable', `edge error: ${e.message}`));
+
+  /** Matches the route, picks the split side and loads its service; a Response when that fails. */
+  async function route(c: Context, snap: LoadedSnapshot, url: URL): Promise<Routed | Response> {
+    const match = snap.routes.match(c.req.header('host') ?? url.host, url.pathname);
     if (match === undefined) return fail(c, 'no_route', `no route for ${url.host}${url.pathname}`);
     const split = snap.splits.get(match.name)!;
     const serviceName = split.services[split.alias.pick(random)];
@@ -82,13 +110,8 @@ export function createApp(deps: EdgeDeps): Hono {
     if (view.value === undefined || view.value.instances.length === 0) {
       return fail(c, 'no_backend', `service ${serviceName} has no instance to send to (all drained, refused or missing)`);
     }
-    const prefix = match.route.pathPrefix;
-    const path = match.route.stripPrefix && prefix !== '/' ? url.pathname.slice(prefix.length) || '/' : url.pathname;
-    const res = await proxyToService({ request: req, url, path, service: view.value, transport: deps.transport, random, clientIp: deps.clientIp(c), trustForwarded: deps.trustForwarded ?? false });
-    return res.ok ? res.value : fail(c, res.error.code, res.error.message);
-  });
-
-  app.onError((e, c) => fail(c, 'upstream_unavailable', `edge error: ${e.message}`));
+    return { match, view: view.value };
+  }
   app.notFound((c) => fail(c, 'no_route', 'no route'));
   return app;
 }

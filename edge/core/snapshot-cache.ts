@@ -30,6 +30,8 @@ export type SnapshotCache = {
   service(snapshot: LoadedSnapshot, name: string): Promise<Result<ServiceView | undefined>>;
   /** The last refresh failure, for status output. */
   lastError(): string | undefined;
+  /** When the store last confirmed which version is current (ms since epoch). */
+  checkedAt(): number | undefined;
 };
 
 export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCache {
@@ -43,6 +45,7 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
   let inflight: Promise<Result<RefreshOutcome>> | undefined;
   let again = false;
   let lastError: string | undefined;
+  let checkedAt: number | undefined;
 
   const loadDocuments = async (hashes: string[], names: string[]): Promise<Result<void>> => {
     const missing = hashes.map((h, i) => [h, names[i]!] as const).filter(([h]) => !views.has(h));
@@ -60,33 +63,38 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
     return ok(undefined);
   };
 
-  const refuse = (version: number, reason: string) => {
-    refused.add(version);
+  /**
+   * A hash or schema failure refuses the version for good; a missing key may only be late (Workers
+   * KV is eventually consistent per key), so that version is tried again on the next refresh.
+   */
+  const refuse = (version: number, reason: string, permanent: boolean) => {
+    if (permanent) refused.add(version);
     lastError = reason;
-    log.error({ version, err: reason }, 'snapshot refused; keeping the last good one');
+    log.error({ version, err: reason, permanent }, 'snapshot refused; keeping the last good one');
   };
 
   const refreshOnce = async (): Promise<Result<RefreshOutcome>> => {
     try {
       const version = await source.currentVersion();
       if (version === undefined || version === current?.version || refused.has(version)) {
+        if (version !== undefined && version === current?.version) checkedAt = now();
         return ok({ version: current?.version, changed: false });
       }
       const text = await source.manifest(version);
       if (text === null) {
-        refuse(version, `current points at version ${version}, whose manifest is missing`);
+        refuse(version, `current points at version ${version}, whose manifest is missing`, false);
         return ok({ version: current?.version, changed: false });
       }
       const manifest = await verifyManifest(text, `snapshot:${version}`);
       if (!manifest.ok || manifest.value.version !== version) {
-        refuse(version, manifest.ok ? `snapshot:${version} claims version ${manifest.value.version}` : manifest.error.message);
+        refuse(version, manifest.ok ? `snapshot:${version} claims version ${manifest.value.version}` : manifest.error.message, true);
         return ok({ version: current?.version, changed: false });
       }
       if (options.mode === 'eager') {
         const names = Object.keys(manifest.value.services);
         const loaded = await loadDocuments(names.map((n) => manifest.value.services[n]!), names);
         if (!loaded.ok) {
-          refuse(version, loaded.error.message);
+          refuse(version, loaded.error.message, loaded.error.code !== 'not_found');
           return ok({ version: current?.version, changed: false });
         }
         const live = new Set(Object.values(manifest.value.services));
@@ -94,6 +102,7 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
       }
       previous = current;
       current = createLoadedSnapshot(manifest.value, now());
+      checkedAt = current.loadedAt;
       lastError = undefined;
       log.info({ version, hash: manifest.value.hash }, 'snapshot loaded');
       return ok({ version, changed: true });
@@ -124,6 +133,7 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
     current: () => current,
     refresh,
     lastError: () => lastError,
+    checkedAt: () => checkedAt,
     async service(snapshot, name) {
       const hash = snapshot.manifest.services[name];
       if (hash === undefined) return ok(undefined);
@@ -132,8 +142,8 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
       try {
         const loaded = await loadDocuments([hash], [name]);
         if (loaded.ok) return ok(views.get(hash));
-        if (snapshot === current) {
-          refuse(snapshot.version, loaded.error.message);
+        if (snapshot === current && loaded.error.code !== 'not_found') {
+          refuse(snapshot.version, loaded.error.message, true);
           current = previous?.version !== snapshot.version ? previous : undefined;
           previous = undefined;
         }

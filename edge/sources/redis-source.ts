@@ -19,7 +19,7 @@ export function createRedisSource(options: { url: string; prefix: string }): Red
     async currentVersion() {
       const v = await redis.get(keys.current);
       if (v === null) return undefined;
-      const n = Number(v);
+      const n = /^[0-9]{1,15}$/.test(v) ? Number(v) : NaN;
       if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${keys.current} holds ${JSON.stringify(v.slice(0, 40))}, expected a positive integer`);
       return n;
     },
