@@ -87,3 +87,65 @@ export async function startRedis(options: { port?: number } = {}): Promise<Serve
   }
   return server;
 }
+
+export type Ensemble = { connect: string; members: Server[]; clientPorts: number[]; stop(): Promise<void>; leaderIndex(): Promise<number> };
+
+/** Mode ("leader", "follower", "standalone") of the server on `port`, from the `srvr` four-letter word. */
+export async function zkMode(port: number): Promise<string | undefined> {
+  const out = await tcpAsk(port, 'srvr', 1_000).catch(() => '');
+  return /Mode: (\w+)/.exec(out)?.[1];
+}
+
+/** Starts an n-node ZooKeeper ensemble on loopback and waits until it has a leader. */
+export async function startZooKeeperEnsemble(n = 3): Promise<Ensemble> {
+  const ports = await Promise.all(Array.from({ length: n * 3 }, () => freePort()));
+  const clientPorts = ports.slice(0, n);
+  const servers = Array.from({ length: n }, (_, i) => `server.${i + 1}=127.0.0.1:${ports[n + i]}:${ports[2 * n + i]}`);
+  const members: Server[] = [];
+  const start = async (i: number) => {
+    const dir = mkdtempSync(join(tmpdir(), `zkedge-zk${i + 1}-`));
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'myid'), `${i + 1}\n`);
+    const cfg = join(dir, 'zoo.cfg');
+    writeFileSync(
+      cfg,
+      [
+        'tickTime=500',
+        'initLimit=20',
+        'syncLimit=10',
+        `dataDir=${join(dir, 'data')}`,
+        `clientPort=${clientPorts[i]}`,
+        'clientPortAddress=127.0.0.1',
+        'admin.enableServer=false',
+        '4lw.commands.whitelist=ruok,srvr,stat,mntr',
+        'minSessionTimeout=1000',
+        'maxSessionTimeout=60000',
+        ...servers,
+        '',
+      ].join('\n'),
+    );
+    const proc = startProcess('java', ['-Xmx128m', '-XX:+UseSerialGC', '-cp', ZK_CLASSPATH, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg]);
+    members[i] = own(proc, clientPorts[i]!, dir, false);
+  };
+  await Promise.all(Array.from({ length: n }, (_, i) => start(i)));
+  const ensemble: Ensemble = {
+    connect: clientPorts.map((p) => `127.0.0.1:${p}`).join(','),
+    members,
+    clientPorts,
+    stop: async () => void (await Promise.all(members.map((m) => m.stop()))),
+    leaderIndex: async () => {
+      const modes = await Promise.all(clientPorts.map((p) => zkMode(p)));
+      return modes.indexOf('leader');
+    },
+  };
+  try {
+    await waitFor('the ensemble to elect a leader and serve', async () => {
+      const modes = await Promise.all(clientPorts.map((p) => zkMode(p)));
+      return modes.includes('leader') && modes.filter((m) => m === 'follower').length === n - 1;
+    }, 60_000, 100);
+  } catch (e) {
+    await ensemble.stop();
+    throw e;
+  }
+  return ensemble;
+}

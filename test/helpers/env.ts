@@ -32,11 +32,11 @@ export function nextEvent<T>(emitter: EventEmitter, name: string, match: (v: T) 
 export type TestEnv = Awaited<ReturnType<typeof createTestEnv>>;
 
 /** A root and prefix of its own, a ZooKeeper client and a Redis client; all closed when the test ends. */
-export async function createTestEnv() {
+export async function createTestEnv(options: { zkConnect?: string } = {}) {
   const id = randomBytes(5).toString('hex');
   const root = `/t-${id}`;
   const prefix = `t${id}:`;
-  const zkConnect = inject('zkConnect');
+  const zkConnect = options.zkConnect ?? inject('zkConnect');
   const redisUrl = inject('redisUrl');
   const zk = createZkClient({ connect: zkConnect, sessionTimeoutMs: 10_000 });
   await zk.ready();

@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startBackend } from '../../dev/backend.ts';
+import { freePort } from '../../dev/ports.ts';
+import { startZooKeeper, startZooKeeperEnsemble, type Server } from '../../dev/servers.ts';
+import { waitFor } from '../../dev/wait.ts';
+import { startNodeEdge } from '../../edge/node.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { ManifestSchema } from '../../shared/schema/snapshot.ts';
+import { holdRegistration } from '../../sync/zookeeper/registration.ts';
+import { ZK, ZkOpError, createZkClient, expireSession, type ZkClient } from '../../sync/zookeeper/zk-client.ts';
+import { createTestEnv, nextEvent } from '../helpers/env.ts';
+
+/** setData that waits out a connection loss and tries again (the value is absolute, so a repeat is harmless). */
+async function setPatiently(zk: ZkClient, path: string, data: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await zk.setData(path, data);
+      return;
+    } catch (e) {
+      const transient = e instanceof ZkOpError && [ZK.ZCONNECTIONLOSS, ZK.ZOPERATIONTIMEOUT, ZK.ZSESSIONMOVED].includes(e.rc);
+      if (!transient || attempt > 200) throw e;
+      await waitFor('the writer to reconnect', () => zk.state === 'connected' || zk.state === 'reconnected', 20_000);
+    }
+  }
+}
+
+describe('ZooKeeper faults', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('keeps the edge serving while ZooKeeper is down, publishes nothing meanwhile, and resyncs after', async () => {
+    // This test stops its ZooKeeper, so it runs its own, with a data dir that survives the restart.
+    const dir = mkdtempSync(join(tmpdir(), 'zkedge-zk-outage-'));
+    const port = await freePort();
+    let zk: Server = await startZooKeeper({ port, dir });
+    cleanups.push(async () => {
+      await zk.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const env = await createTestEnv({ zkConnect: zk.address });
+    const backend = await startBackend('steady');
+    cleanups.push(() => backend.close());
+    await env.write(env.paths.instance('api', 'a'), { url: backend.url });
+    const d = await env.startDaemon({ sessionTimeoutMs: 30_000 });
+    const first = await d.waitPublished();
+    const edge = await startNodeEdge({ redisUrl: env.redisUrl, redisPrefix: env.prefix, port: 0, host: '127.0.0.1', pollMs: 500, staleAfterMs: 60_000, log: silentLogger });
+    env.onClose(() => edge.close());
+    await env.write(env.paths.route('all'), { host: '*', service: 'api' });
+    const withRoute = await d.waitPublished((m) => m.routes.all !== undefined);
+    await waitFor('the edge to load the route', async () => (await fetch(`http://127.0.0.1:${edge.port}/x`)).status === 200);
+
+    let sent = 0;
+    const failures: string[] = [];
+    let loading = true;
+    const load = (async () => {
+      while (loading) {
+        const res = await fetch(`http://127.0.0.1:${edge.port}/x`).catch((e: Error) => e);
+        sent++;
+        if (res instanceof Error) failures.push(res.message);
+        else {
+          if (res.status !== 200) failures.push(`status ${res.status}`);
+          await res.arrayBuffer();
+        }
+      }
+    })();
+
+    await zk.stop();
+    await waitFor('the daemon to see the outage', () => d.daemon.status().zookeeper === 'suspended', 20_000);
+    const publishedBefore = d.published.length;
+    const sentAtOutage = sent;
+    await waitFor('200 requests through the edge during the outage', () => sent >= sentAtOutage + 200, 30_000);
+    expect(d.published.length).toBe(publishedBefore);
+
+    zk = await startZooKeeper({ port, dir });
+    await waitFor('the daemon to reconnect and finish its re-read', () => d.daemon.status().treeComplete && d.daemon.status().leader, 30_000);
+    await env.write(env.paths.instance('api', 'b'), { url: backend.url, weight: 5 });
+    const after = await d.waitPublished((m) => m.version > withRoute.version, 20_000);
+    expect((await env.documentOf(after.services.api!)).instances.b).toEqual({ url: backend.url, weight: 5 });
+    loading = false;
+    await load;
+    expect(failures).toEqual([]);
+    expect(first.version).toBeLessThan(after.version);
+  }, 90_000);
+
+  it('resyncs after the daemon session expires; a keeper re-registers; the guard holds the removal meanwhile', async () => {
+    const env = await createTestEnv();
+    const kz = createZkClient({ connect: env.zkConnect, sessionTimeoutMs: 10_000 });
+    await kz.ready();
+    env.onClose(() => kz.close());
+    const keeper = holdRegistration(kz, env.paths.instances('api'), env.paths.instance('api', 'k1'), JSON.stringify({ url: 'http://127.0.0.1:9001' }), silentLogger);
+    await keeper.registered();
+    env.onClose(() => keeper.close());
+    const d = await env.startDaemon();
+    const first = await d.waitPublished((m) => m.services.api !== undefined);
+
+    const held = nextEvent<Array<{ service: string }>>(d.daemon.events, 'held', (h) => h.some((x) => x.service === 'api'));
+    const oldSession = kz.sessionId();
+    await expireSession(env.zkConnect, kz.credentials());
+    await held; // the ephemeral node vanished with the session: the guard held the removal of the last instance
+    await waitFor('the keeper to register again in a new session', async () => {
+      const node = await env.zk.getData(env.paths.instance('api', 'k1'), false);
+      return node !== null && kz.sessionId() !== oldSession;
+    }, 20_000);
+    await waitFor('the guard to clear once k1 is back', () => d.daemon.status().held.length === 0, 10_000);
+
+    await expireSession(env.zkConnect, d.zk.credentials());
+    await env.write(env.paths.configKey('after-expiry'), '1');
+    const after = await d.waitPublished((m) => m.config['after-expiry'] === 1, 20_000);
+    expect(after.version).toBeGreaterThan(first.version);
+    for (const m of d.published) {
+      expect(Object.keys((await env.documentOf(m.services.api!)).instances)).toContain('k1');
+    }
+    expect(d.daemon.status().leader).toBe(true);
+  }, 60_000);
+
+  it('publishes the final state after the ZooKeeper leader of a 3-node ensemble is killed mid-write', async () => {
+    const ensemble = await startZooKeeperEnsemble(3);
+    cleanups.push(() => ensemble.stop());
+    const env = await createTestEnv({ zkConnect: ensemble.connect });
+    await env.write(env.paths.instance('api', 'i-1'), { url: 'http://127.0.0.1:9001' });
+    await env.write(env.paths.service('api'), { weights: { 'i-1': 1 } });
+    const d = await env.startDaemon({ sessionTimeoutMs: 15_000 });
+    await d.waitPublished();
+    const writer = createZkClient({ connect: ensemble.connect, sessionTimeoutMs: 15_000 });
+    await writer.ready();
+    env.onClose(() => writer.close());
+
+    const total = 300;
+    for (let n = 2; n <= total; n++) {
+      if (n === 100) await ensemble.members[await ensemble.leaderIndex()]!.stop();
+      await setPatiently(writer, env.paths.service('api'), JSON.stringify({ weights: { 'i-1': n } }));
+    }
+    const final = await d.waitPublished((m) => m.services.api !== undefined && d.published.at(-1) === m, 30_000).then(async () => {
+      return waitFor('the published weight to reach the final value', async () => {
+        const m = d.published.at(-1)!;
+        const doc = await env.documentOf(m.services.api!);
+        return doc.instances['i-1'].weight === total ? m : undefined;
+      }, 30_000);
+    });
+    const zkState = JSON.parse((await writer.getData(env.paths.service('api'), false))!.data);
+    expect(zkState.weights['i-1']).toBe(total);
+    expect(Number(await env.redis.get(`${env.prefix}current`))).toBe(final.version);
+    const versions = d.published.map((m) => m.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    for (const m of d.published) expect(ManifestSchema.safeParse(m).success).toBe(true);
+  }, 120_000);
+});
