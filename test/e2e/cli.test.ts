@@ -29,7 +29,8 @@ describe('the zkedge CLI as operators run it', () => {
     expect((await runCli(['route', 'set', 'shop', '--host', 'shop.example.com', '--path', '/cart', '--split', 'shop=1'], vars)).code).toBe(0);
     expect((await runCli(['config', 'set', 'banner', '{"text":"sale"}'], vars)).code).toBe(0);
     const port = await freePort();
-    procs.push(startCli(['sync'], vars), startCli(['edge', '--port', String(port)], vars));
+    const adminPort = await freePort();
+    procs.push(startCli(['sync', '--admin-port', String(adminPort)], vars), startCli(['edge', '--port', String(port)], vars));
     const edge = `http://127.0.0.1:${port}`;
     const version = async () => {
       const r = await fetch(`${edge}/_zkedge/health`).catch(() => undefined);
@@ -41,6 +42,14 @@ describe('the zkedge CLI as operators run it', () => {
     const doc = await env.documentOf(manifest.services.shop!);
     expect(doc.instances.c1).toEqual({ url: backends[0]!.url, weight: 100, zone: 'eu-west' });
 
+    const health = await waitFor('the daemon admin port', async () => {
+      const r = await fetch(`http://127.0.0.1:${adminPort}/healthz`).catch(() => undefined);
+      return r?.status === 200 ? ((await r.json()) as { leader: boolean; publishedVersion: number }) : undefined;
+    });
+    expect(health.leader).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    expect(metrics).toMatch(/^zkedge_sync_leader 1$/m);
+    expect(metrics).toMatch(/^zkedge_sync_publishes_total\{store="redis"\} [1-9]/m);
     const res = await rawRequest(port, { path: '/cart/1', headers: { host: 'shop.example.com' } });
     expect(res.status).toBe(200);
     expect(['c1', 'c2']).toContain(res.headers['x-backend']);
