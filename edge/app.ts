@@ -7,6 +7,9 @@ import { proxyToService } from './core/proxy.ts';
 import type { SnapshotCache } from './core/snapshot-cache.ts';
 import type { Transport } from './core/transport.ts';
 import { timingSafeEqual } from './core/timing-safe-equal.ts';
+import { createInstancePicker, type InstancePicker } from './core/instance-picker.ts';
+import { trustedChain } from './core/headers.ts';
+import { readStickyKey } from '../shared/route/sticky-key.ts';
 import type { LoadedSnapshot } from './core/loaded-snapshot.ts';
 import type { ServiceView } from './core/service-view.ts';
 import type { RouteMatch } from '../shared/route/match-route.ts';
@@ -22,8 +25,12 @@ export type EdgeDeps = {
   adminToken?: string;
   /** Health says "stale" when the snapshot was loaded longer ago than this. */
   staleAfterMs?: number;
-  /** Keep and append incoming x-forwarded-* (only behind a proxy you trust). */
-  trustForwarded?: boolean;
+  /** Proxies in front of the edge whose x-forwarded-for entries are trusted (0: ignore the header). */
+  trustedHops?: number;
+  /** The edge's own zone for this request (Node: --zone; Workers: from request.cf). */
+  localZone?: (c: Context) => string | undefined;
+  /** Per-process selection state; one is created when not given. */
+  picker?: InstancePicker;
   /** Called before a request is routed (Workers re-check `current` here). */
   beforeRoute?: () => Promise<void>;
 };
@@ -34,6 +41,7 @@ export function createApp(deps: EdgeDeps): Hono {
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
   const staleAfterMs = deps.staleAfterMs ?? 5 * 60_000;
+  const picker = deps.picker ?? createInstancePicker();
   const app = new Hono();
 
   const fail = (c: Context, code: ErrorCode, message: string) => c.json(errorBody(code, message), httpStatusOf[code] as 400);
@@ -92,7 +100,19 @@ export function createApp(deps: EdgeDeps): Hono {
     const { match, view } = routed;
     const prefix = match.route.pathPrefix;
     const path = match.route.stripPrefix && prefix !== '/' ? url.pathname.slice(prefix.length) || '/' : url.pathname;
-    const res = await proxyToService({ request: req, url, path, service: view, transport: deps.transport, random, clientIp: deps.clientIp(c), trustForwarded: deps.trustForwarded ?? false });
+    const forwarded = trustedChain(req.headers.get('x-forwarded-for'), deps.clientIp(c), deps.trustedHops ?? 0);
+    const res = await proxyToService({
+      request: req,
+      url,
+      path,
+      service: view,
+      transport: deps.transport,
+      picker,
+      now,
+      ctx: { random, now: now(), stickyKey: readStickyKey(view.doc.config.stickyKey, req.headers, forwarded.client), localZone: deps.localZone?.(c) },
+      clientIp: deps.clientIp(c),
+      forwardedFor: forwarded.chain,
+    });
     return res.ok ? res.value : fail(c, res.error.code, res.error.message);
   });
 

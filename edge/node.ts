@@ -7,6 +7,7 @@ import type { Logger } from '../shared/log.ts';
 import { createApp } from './app.ts';
 import { createSnapshotCache, type SnapshotCache } from './core/snapshot-cache.ts';
 import { createUndiciTransport } from './node/undici-transport.ts';
+import { createInstancePicker } from './core/instance-picker.ts';
 import { createRedisSource } from './sources/redis-source.ts';
 
 export type NodeEdgeOptions = {
@@ -18,7 +19,9 @@ export type NodeEdgeOptions = {
   pollMs: number;
   staleAfterMs: number;
   adminToken?: string;
-  trustForwarded?: boolean;
+  trustedHops?: number;
+  /** Ejection cooldown of a failing instance: base, doubled on each failure in a row, capped. */
+  ejection?: { baseMs: number; maxMs: number };
   log: Logger;
 };
 
@@ -46,7 +49,9 @@ export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge>
     clientIp: (c) => (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
     staleAfterMs: options.staleAfterMs,
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
-    trustForwarded: options.trustForwarded ?? false,
+    trustedHops: options.trustedHops ?? 0,
+    localZone: () => options.zone,
+    picker: createInstancePicker(options.ejection),
   });
   const server = createServer(getRequestListener(app.fetch));
   await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,9 @@
 // Sends one request to one service: pick an instance, forward, retry idempotent requests whose
 // connection failed on another instance. A body is never replayed.
 import { ZkedgeError, err, ok, type Result } from '../../shared/errors.ts';
-import type { Random } from '../../shared/select/alias-table.ts';
 import { upstreamHeaders, stripHopByHop } from './headers.ts';
-import type { InstanceView, ServiceView } from './service-view.ts';
+import type { InstancePicker, PickContext } from './instance-picker.ts';
+import type { ServiceView } from './service-view.ts';
 import { UpstreamError, type Transport } from './transport.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -15,24 +15,13 @@ export type ProxyInput = {
   path: string;
   service: ServiceView;
   transport: Transport;
-  random: Random;
+  picker: InstancePicker;
+  ctx: PickContext;
+  now: () => number;
   clientIp: string | undefined;
-  trustForwarded: boolean;
+  /** The x-forwarded-for chain to pass on (already cut to what the edge trusts). */
+  forwardedFor: string | undefined;
 };
-
-/** Weighted pick among instances not tried yet; the alias table serves the common first attempt. */
-function pickInstance(view: ServiceView, tried: ReadonlySet<string>, random: Random): InstanceView | undefined {
-  if (tried.size === 0) return view.instances[view.alias.pick(random)];
-  const rest = view.instances.filter((i) => !tried.has(i.id));
-  let total = 0;
-  for (const i of rest) total += i.weight;
-  let r = random() * total;
-  for (const i of rest) {
-    r -= i.weight;
-    if (r < 0) return i;
-  }
-  return rest[rest.length - 1];
-}
 
 export function targetUrl(base: URL, path: string, search: string): URL {
   const basePath = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
@@ -43,7 +32,7 @@ export function targetUrl(base: URL, path: string, search: string): URL {
 }
 
 export async function proxyToService(input: ProxyInput): Promise<Result<Response>> {
-  const { service, request } = input;
+  const { service, request, picker } = input;
   const cfg = service.doc.config;
   const canRetry = IDEMPOTENT.has(request.method) && request.body === null;
   const attempts = canRetry ? 1 + cfg.retries : 1;
@@ -51,14 +40,15 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
     clientIp: input.clientIp,
     proto: input.url.protocol.replace(':', ''),
     host: request.headers.get('host') ?? input.url.host,
-    trustForwarded: input.trustForwarded,
+    forwardedFor: input.forwardedFor,
   });
   const tried = new Set<string>();
   let last: ZkedgeError = new ZkedgeError('no_backend', `service ${service.name} has no instance with weight above 0 that the edge may send to`);
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const instance = pickInstance(service, tried, input.random);
+    const instance = picker.pick(service, { ...input.ctx, now: input.now() }, tried);
     if (instance === undefined) break;
     tried.add(instance.id);
+    picker.started(service.name, instance.id);
     try {
       const res = await input.transport({
         url: targetUrl(instance.url, input.path, input.url.search),
@@ -67,15 +57,18 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
         body: request.body,
         timeoutMs: cfg.timeoutMs,
       });
-      const out = new Response(res.body, { status: res.status, statusText: res.statusText, headers: stripHopByHop(new Headers(res.headers)) });
-      return ok(out);
+      picker.succeeded(service.name, instance.id, input.now());
+      return ok(new Response(res.body, { status: res.status, statusText: res.statusText, headers: stripHopByHop(new Headers(res.headers)) }));
     } catch (e) {
       const kind = e instanceof UpstreamError ? e.kind : 'protocol';
+      if (kind !== 'protocol') picker.failed(service.name, instance.id, input.now());
       last =
         kind === 'timeout'
           ? new ZkedgeError('upstream_timeout', `instance ${instance.id} of ${service.name} did not answer within ${cfg.timeoutMs} ms`, { cause: e })
           : new ZkedgeError('upstream_unavailable', `instance ${instance.id} of ${service.name} failed: ${(e as Error).message}`, { cause: e });
       if (kind === 'protocol') break; // bytes may have reached the backend: never retry
+    } finally {
+      picker.finished(service.name, instance.id);
     }
   }
   return err(last);

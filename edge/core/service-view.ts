@@ -13,6 +13,8 @@ export type ServiceView = {
   readonly instances: readonly InstanceView[];
   readonly alias: AliasTable;
   readonly policy: TargetPolicy;
+  /** True when any routable instance carries a zone (zone preference applies). */
+  readonly hasZones: boolean;
 };
 
 /** Built once per document hash and shared by every snapshot version that references it. */
@@ -26,5 +28,5 @@ export function createServiceView(doc: ServiceDocument, hash: string): ServiceVi
     if (inst.weight <= 0 || !policy.isAllowed(hostOf(url))) continue;
     instances.push({ id, url, weight: inst.weight, zone: inst.zone });
   }
-  return { name: doc.name, hash, doc, instances, alias: createAliasTable(instances.map((i) => i.weight)), policy };
+  return { name: doc.name, hash, doc, instances, alias: createAliasTable(instances.map((i) => i.weight)), policy, hasZones: instances.some((i) => i.zone !== undefined) };
 }

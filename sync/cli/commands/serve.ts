@@ -68,8 +68,8 @@ export function registerServeCommands(program: Command): void {
     .option('--zone <zone>', "this edge's zone (ZKEDGE_ZONE)")
     .option('--poll-ms <n>', 'poll `current` this often as a backstop to push', '2000')
     .option('--stale-after-ms <n>', 'health says "stale" when the snapshot is older than this', '300000')
-    .option('--trust-forwarded', 'keep and append incoming x-forwarded-* (only behind a trusted proxy)')
-    .action(async (o: { port?: string; host?: string; zone?: string; pollMs: string; staleAfterMs: string; trustForwarded?: boolean }, cmd: Command) => {
+    .option('--trusted-hops <n>', 'proxies in front of the edge whose x-forwarded-for entries are trusted', '0')
+    .action(async (o: { port?: string; host?: string; zone?: string; pollMs: string; staleAfterMs: string; trustedHops: string }, cmd: Command) => {
       const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['redis', 'redisPrefix']);
       const port = parseFlag(IntFlag(0, 65_535), o.port ?? process.env.ZKEDGE_PORT ?? '8787', '--port');
       const log = createLogger('edge', logLevel());
@@ -82,7 +82,7 @@ export function registerServeCommands(program: Command): void {
         pollMs: parseFlag(IntFlag(50, 3_600_000), o.pollMs, '--poll-ms'),
         staleAfterMs: parseFlag(IntFlag(1_000, 86_400_000), o.staleAfterMs, '--stale-after-ms'),
         ...(process.env.ZKEDGE_ADMIN_TOKEN ? { adminToken: process.env.ZKEDGE_ADMIN_TOKEN } : {}),
-        trustForwarded: o.trustForwarded ?? false,
+        trustedHops: parseFlag(IntFlag(0, 16), o.trustedHops, '--trusted-hops'),
         log,
       });
       console.log(`edge listening on ${edge.port}`);
