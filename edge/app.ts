@@ -10,6 +10,8 @@ import { timingSafeEqual } from './core/timing-safe-equal.ts';
 import { createInstancePicker, type InstancePicker } from './core/instance-picker.ts';
 import { trustedChain } from './core/headers.ts';
 import { readStickyKey } from '../shared/route/sticky-key.ts';
+import { stickyBucket } from '../shared/select/sticky-hash.ts';
+import type { RouteSplit } from './core/loaded-snapshot.ts';
 import type { LoadedSnapshot } from './core/loaded-snapshot.ts';
 import type { ServiceView } from './core/service-view.ts';
 import type { RouteMatch } from '../shared/route/match-route.ts';
@@ -34,6 +36,10 @@ export type EdgeDeps = {
   /** Called before a request is routed (Workers re-check `current` here). */
   beforeRoute?: () => Promise<void>;
 };
+
+/** Finagle Dtab-Local style preview of one split side, for holders of the admin token. */
+export const PREVIEW_HEADER = 'x-zkedge-preview';
+export const PREVIEW_TOKEN_HEADER = 'x-zkedge-token';
 
 type Routed = { match: RouteMatch<ManifestRoute>; view: ServiceView };
 
@@ -118,12 +124,38 @@ export function createApp(deps: EdgeDeps): Hono {
 
   app.onError((e, c) => fail(c, 'upstream_unavailable', `edge error: ${e.message}`));
 
+  /**
+   * The split side: a preview header (with the admin token) names one; a sticky route maps the
+   * user's bucket through the published table; otherwise by weight.
+   */
+  function chooseSide(c: Context, routeName: string, stickySpec: string | undefined, split: RouteSplit): number | Response {
+    const preview = c.req.header(PREVIEW_HEADER);
+    if (preview !== undefined) {
+      if (deps.adminToken === undefined || !timingSafeEqual(c.req.header(PREVIEW_TOKEN_HEADER) ?? '', deps.adminToken)) {
+        return fail(c, 'unauthorized', `${PREVIEW_HEADER} needs ${PREVIEW_TOKEN_HEADER}: <ZKEDGE_ADMIN_TOKEN> (and the edge must have one set)`);
+      }
+      const index = split.services.indexOf(preview);
+      if (index === -1) return fail(c, 'invalid_input', `${PREVIEW_HEADER}: route ${routeName} has no side ${JSON.stringify(preview)}; its sides: ${split.services.join(', ')}`);
+      return index;
+    }
+    if (split.bucketSide !== undefined) {
+      const key = readStickyKey(stickySpec, c.req.raw.headers, trustedChain(c.req.header('x-forwarded-for') ?? null, deps.clientIp(c), deps.trustedHops ?? 0).client);
+      if (key !== undefined) {
+        const index = split.bucketSide(stickyBucket(routeName, key));
+        if (index >= 0) return index;
+      }
+    }
+    return split.alias.pick(random);
+  }
+
   /** Matches the route, picks the split side and loads its service; a Response when that fails. */
   async function route(c: Context, snap: LoadedSnapshot, url: URL): Promise<Routed | Response> {
     const match = snap.routes.match(c.req.header('host') ?? url.host, url.pathname);
     if (match === undefined) return fail(c, 'no_route', `no route for ${url.host}${url.pathname}`);
     const split = snap.splits.get(match.name)!;
-    const serviceName = split.services[split.alias.pick(random)];
+    const side = chooseSide(c, match.name, match.route.stickyKey, split);
+    if (side instanceof Response) return side;
+    const serviceName = split.services[side];
     if (serviceName === undefined) return fail(c, 'no_backend', `route ${match.name} has no side with weight above 0`);
     const view = await deps.cache.service(snap, serviceName);
     if (!view.ok) return fail(c, 'no_backend', `service ${serviceName} could not be loaded: ${view.error.message}`);

@@ -1,6 +1,7 @@
 // The sync daemon: watched tree → snapshot → guard → publish, leading-edge coalesced, only from a
 // complete tree, only while leader; obeys pins and guard releases written under /control.
 import { EventEmitter } from 'node:events';
+import type { Result } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Manifest, ServiceDocument } from '../shared/schema/snapshot.ts';
 import { assembleContent, builtService, createSnapshotBuilder, type BuiltService, type SnapshotContent } from './build/build-snapshot.ts';
@@ -8,7 +9,7 @@ import { createCoalescer } from './build/coalescer.ts';
 import type { Report } from './build/node-validator.ts';
 import { createRemovalGuard, type Hold } from './build/removal-guard.ts';
 import type { SyncMetrics } from './metrics.ts';
-import type { SnapshotStore } from './publish/snapshot-store.ts';
+import type { PublishInput, SnapshotStore } from './publish/snapshot-store.ts';
 import { createControlWatch } from './zookeeper/control-watch.ts';
 import { createLeaderLatch } from './zookeeper/leader-latch.ts';
 import { createTreeCache } from './zookeeper/tree-cache.ts';
@@ -16,12 +17,15 @@ import { createTreePaths } from './zookeeper/tree-paths.ts';
 import { createVersionCounter } from './zookeeper/version-counter.ts';
 import type { ZkClient } from './zookeeper/zk-client.ts';
 import { parsePin } from './pin.ts';
+import { withBucketTables } from './build/route-buckets.ts';
 
 export type DaemonEvents = { published: [Manifest]; report: [Report]; failed: [Error]; held: [Hold[]]; current: [number]; leader: [boolean] };
 
 export type SyncDaemonOptions = {
   zk: ZkClient;
   store: SnapshotStore;
+  /** Stores that follow `store` (Workers KV through the Worker): pushed after it, never holding it up. */
+  mirrors?: SnapshotStore[];
   root: string;
   log: Logger;
   metrics: SyncMetrics;
@@ -81,6 +85,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
   let stopped = false;
   let failures = 0;
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  const mirrors = createMirrorSync(options.mirrors ?? [], { log, metrics, epoch: () => latch.epoch(), after: (ms, fn) => after(ms, fn) });
 
   const after = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -116,6 +121,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
         last = { manifest: snap.value.manifest, docs, content: await assembleContent(services, snap.value.manifest.routes, snap.value.manifest.config) };
       } else if (!snap.ok) log.warn({ err: snap.error.message }, 'could not read the highest stored version; the guard starts without a baseline');
     }
+    if (last !== undefined) mirrors.push({ manifest: last.manifest, documents: last.content.documents, makeCurrent: false }); // a mirror may lack it
     storeKnown = true;
     return true;
   };
@@ -139,7 +145,8 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     const deadline = guard.nextDeadline();
     if (deadline !== undefined) after(Math.max(0, deadline - now()) + 5, () => coalescer.trigger());
     await writeGuardStatus(guard.holds());
-    return { content: await assembleContent(built.services, built.routes, built.config), docs: guarded.docs };
+    const routes = withBucketTables(built.routes, last?.manifest.routes);
+    return { content: await assembleContent(built.services, routes, built.config), docs: guarded.docs };
   };
 
   const publish = async (content: SnapshotContent, docs: Map<string, ServiceDocument>, epoch: number): Promise<boolean> => {
@@ -165,6 +172,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     }
     highest = version;
     last = { manifest, content, docs };
+    mirrors.push({ manifest, documents: content.documents, makeCurrent: pinned === undefined });
     if (pinned === undefined) appliedCurrent = version;
     metrics.publishes.inc({ store: 'redis' });
     metrics.currentVersion.set(version);
@@ -198,6 +206,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
       const { content, docs } = await build();
       if (content.hash !== last?.content.hash && !(await publish(content, docs, epoch))) return retryLater();
       if (!(await syncCurrent(epoch))) return retryLater();
+      if (appliedCurrent !== undefined) mirrors.follow(appliedCurrent);
       failures = 0;
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'sync cycle failed; retrying');
@@ -290,7 +299,89 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
       timers.clear();
       coalescer.stop();
       await coalescer.idle();
+      await mirrors.stop();
       await latch.close();
+    },
+  };
+}
+
+type MirrorJob = Omit<PublishInput, 'epoch'>;
+type MirrorDeps = { log: Logger; metrics: SyncMetrics; epoch: () => number | undefined; after: (ms: number, fn: () => void) => void };
+type Mirror = { store: SnapshotStore; queue: MirrorJob[]; desired?: number; applied?: number; failures: number; waiting: boolean; running?: Promise<void> };
+const MIRROR_QUEUE = 100;
+
+/**
+ * Makes each mirror follow the primary store: every snapshot the primary took, in order, then its
+ * `current`. A failure is logged, counted (store "kv") and retried with backoff; it never delays
+ * the primary. Only a leader pushes: a deposed daemon drops its queue. Past 100 pending snapshots
+ * the oldest is dropped (the mirror lacks that version; it still gets the newest).
+ */
+function createMirrorSync(stores: SnapshotStore[], deps: MirrorDeps) {
+  const mirrors: Mirror[] = stores.map((store) => ({ store, queue: [], failures: 0, waiting: false }));
+  let stopped = false;
+
+  /** One publish or one move of `current`; undefined when the mirror has caught up. */
+  const step = async (m: Mirror, epoch: number): Promise<Result<unknown> | undefined> => {
+    const job = m.queue[0];
+    if (job !== undefined) {
+      const r = await m.store.publish({ ...job, epoch });
+      if (r.ok && m.queue[0] === job) m.queue.shift();
+      if (r.ok) deps.metrics.publishes.inc({ store: 'kv' });
+      return r;
+    }
+    const target = m.desired;
+    if (target === undefined || target === m.applied) return undefined;
+    const r = await m.store.setCurrent(target, epoch);
+    if (r.ok || r.error.code === 'not_found') m.applied = target; // not_found: the mirror never got that version
+    return r;
+  };
+  const drain = async (m: Mirror): Promise<void> => {
+    while (!stopped) {
+      const epoch = deps.epoch();
+      if (epoch === undefined) {
+        [m.queue, m.desired, m.applied] = [[], undefined, undefined];
+        return;
+      }
+      const r = await step(m, epoch);
+      if (r === undefined) {
+        m.failures = 0;
+        return;
+      }
+      if (r.ok) continue;
+      deps.metrics.publishFailures.inc({ store: 'kv', code: r.error.code });
+      deps.log.warn({ store: 'kv', err: r.error.message, failures: ++m.failures }, 'mirror push failed; retrying');
+      if (r.error.code === 'not_found') continue;
+      m.waiting = true;
+      deps.after(Math.min(30_000, 100 * 2 ** Math.min(m.failures, 8)), () => {
+        m.waiting = false;
+        kick(m);
+      });
+      return;
+    }
+  };
+  const kick = (m: Mirror) => {
+    if (m.running !== undefined || m.waiting || stopped) return;
+    m.running = drain(m).finally(() => {
+      m.running = undefined;
+      if (m.queue.length > 0 || m.desired !== m.applied) kick(m); // work that arrived while draining ended
+    });
+  };
+  return {
+    push(job: MirrorJob) {
+      for (const m of mirrors) {
+        if (m.queue.push(job) > MIRROR_QUEUE) deps.log.warn({ store: 'kv', version: m.queue.shift()?.manifest.version }, 'mirror behind; oldest pending snapshot dropped');
+        kick(m);
+      }
+    },
+    follow(version: number) {
+      for (const m of mirrors) {
+        m.desired = version;
+        kick(m);
+      }
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all(mirrors.map((m) => m.running));
     },
   };
 }

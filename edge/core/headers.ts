@@ -25,6 +25,8 @@ export type ForwardedInfo = { clientIp: string | undefined; proto: string; host:
 export function upstreamHeaders(incoming: Headers, info: ForwardedInfo): Headers {
   const headers = stripHopByHop(new Headers(incoming));
   headers.delete('host');
+  headers.delete('x-zkedge-preview'); // edge-only controls never reach a backend
+  headers.delete('x-zkedge-token');
   headers.delete('content-length'); // the transport frames the streamed body itself
   const ip = info.clientIp ?? 'unknown';
   headers.set('x-forwarded-for', info.forwardedFor ? `${info.forwardedFor}, ${ip}` : ip);

@@ -100,8 +100,13 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
         const live = new Set(Object.values(manifest.value.services));
         for (const h of [...views.keys()]) if (!live.has(h)) views.delete(h);
       }
+      const loadedSnapshot = createLoadedSnapshot(manifest.value, now());
+      if (!loadedSnapshot.ok) {
+        refuse(version, loadedSnapshot.error.message, true);
+        return ok({ version: current?.version, changed: false });
+      }
       previous = current;
-      current = createLoadedSnapshot(manifest.value, now());
+      current = loadedSnapshot.value;
       checkedAt = current.loadedAt;
       lastError = undefined;
       log.info({ version, hash: manifest.value.hash }, 'snapshot loaded');
