@@ -18,6 +18,9 @@ export type ZkedgeContext = {
   pick(service: string, options?: { stickyKey?: string }): Promise<PickedInstance | undefined>;
 };
 
+/** Hono env type for apps using the middleware: `new Hono<ZkedgeEnv>()`. */
+export type ZkedgeEnv = { Variables: { zkedge: ZkedgeContext } };
+
 export type ZkedgeMiddlewareOptions = {
   cache: SnapshotCache;
   /** Called before each request (e.g. a throttled `cache.refresh()` on Workers). */
@@ -29,7 +32,7 @@ export type ZkedgeMiddlewareOptions = {
 };
 
 /** Answers 503 `no_snapshot` until a snapshot is loaded; then sets `c.var.zkedge`. */
-export function zkedge(options: ZkedgeMiddlewareOptions): MiddlewareHandler<{ Variables: { zkedge: ZkedgeContext } }> {
+export function zkedge(options: ZkedgeMiddlewareOptions): MiddlewareHandler<ZkedgeEnv> {
   const picker = options.picker ?? createInstancePicker();
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;

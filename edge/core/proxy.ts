@@ -56,14 +56,18 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
         headers,
         body: request.body,
         timeoutMs: cfg.timeoutMs,
+        addressCheck: service.policy.reasonRefusedAddress,
+        poolKey: service.name,
       });
       picker.succeeded(service.name, instance.id, input.now());
       return ok(new Response(res.body, { status: res.status, statusText: res.statusText, headers: stripHopByHop(new Headers(res.headers)) }));
     } catch (e) {
       const kind = e instanceof UpstreamError ? e.kind : 'protocol';
-      if (kind !== 'protocol') picker.failed(service.name, instance.id, input.now());
+      if (kind === 'connect' || kind === 'timeout') picker.failed(service.name, instance.id, input.now());
       last =
-        kind === 'timeout'
+        kind === 'refused'
+          ? new ZkedgeError('no_backend', `instance ${instance.id} of ${service.name} refused: ${(e as Error).message}`, { cause: e })
+          : kind === 'timeout'
           ? new ZkedgeError('upstream_timeout', `instance ${instance.id} of ${service.name} did not answer within ${cfg.timeoutMs} ms`, { cause: e })
           : new ZkedgeError('upstream_unavailable', `instance ${instance.id} of ${service.name} failed: ${(e as Error).message}`, { cause: e });
       if (kind === 'protocol') break; // bytes may have reached the backend: never retry

@@ -6,9 +6,13 @@ export type UpstreamRequest = {
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
   timeoutMs: number;
+  /** Transports that resolve names check each resolved address with this (Node); a reason refuses it. */
+  addressCheck?: (address: string) => string | undefined;
+  /** Connections are pooled per key (the service name): policies differ between services. */
+  poolKey?: string;
 };
 
-export type UpstreamFailure = 'connect' | 'timeout' | 'protocol';
+export type UpstreamFailure = 'connect' | 'timeout' | 'protocol' | 'refused';
 
 /** Thrown by transports: `connect` means no byte reached the backend, so an idempotent retry is safe. */
 export class UpstreamError extends Error {

@@ -1,7 +1,9 @@
 // Transport on Node: one undici keep-alive Pool per backend origin.
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import { UpstreamError, type Transport } from '../core/transport.ts';
+import type { lookup as dnsLookup } from 'node:dns';
+import { UpstreamError, type Transport, type UpstreamRequest } from '../core/transport.ts';
+import { createGuardedLookup } from './guarded-lookup.ts';
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET_BEFORE_SEND']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -9,13 +11,17 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 export type UndiciTransport = { transport: Transport; close(): Promise<void> };
 
-export function createUndiciTransport(options: { connections?: number } = {}): UndiciTransport {
+export type UndiciTransportOptions = { connections?: number; /** for tests: a resolver standing in for DNS */ lookup?: typeof dnsLookup };
+
+export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const pools = new Map<string, Pool>();
-  const poolFor = (origin: string) => {
-    let pool = pools.get(origin);
+  const poolFor = (req: UpstreamRequest) => {
+    const key = `${req.poolKey ?? ''}|${req.url.origin}`;
+    let pool = pools.get(key);
     if (pool === undefined) {
-      pool = new Pool(origin, { connections: options.connections ?? 128, keepAliveTimeout: 30_000, connectTimeout: 5_000 });
-      pools.set(origin, pool);
+      const connect = req.addressCheck ? { lookup: createGuardedLookup(req.addressCheck, options.lookup) } : {};
+      pool = new Pool(req.url.origin, { connections: options.connections ?? 128, keepAliveTimeout: 30_000, connectTimeout: 5_000, connect });
+      pools.set(key, pool);
     }
     return pool;
   };
@@ -25,7 +31,7 @@ export function createUndiciTransport(options: { connections?: number } = {}): U
     req.headers.forEach((value, key) => (headers[key] = value));
     let res;
     try {
-      res = await poolFor(req.url.origin).request({
+      res = await poolFor(req).request({
         path: req.url.pathname + req.url.search,
         method: req.method as 'GET',
         headers,
@@ -35,7 +41,7 @@ export function createUndiciTransport(options: { connections?: number } = {}): U
       });
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
-      const kind = CONNECT_CODES.has(code) ? 'connect' : TIMEOUT_CODES.has(code) ? 'timeout' : 'protocol';
+      const kind = code === 'ETARGETREFUSED' ? 'refused' : CONNECT_CODES.has(code) ? 'connect' : TIMEOUT_CODES.has(code) ? 'timeout' : 'protocol';
       throw new UpstreamError(kind, `${code || 'error'}: ${(e as Error).message}`, { cause: e });
     }
     const out = new Headers();

@@ -37,7 +37,12 @@ export function matchesPattern(pattern: TargetPattern, host: string): boolean {
   return host.endsWith(pattern.suffix) && host.length > pattern.suffix.length;
 }
 
-export type TargetPolicy = { isAllowed(host: string): boolean; reasonRefused(host: string): string | undefined };
+export type TargetPolicy = {
+  isAllowed(host: string): boolean;
+  reasonRefused(host: string): string | undefined;
+  /** For an address a target name resolved to: refused when link-local or metadata, unless a CIDR entry allows it. */
+  reasonRefusedAddress(address: string): string | undefined;
+};
 
 /**
  * Builds the policy of one service. Without allowedTargets every target is allowed except the
@@ -56,7 +61,12 @@ export function createTargetPolicy(allowedTargets: readonly string[] | undefined
     }
     return undefined;
   };
-  return { reasonRefused, isAllowed: (host) => reasonRefused(host) === undefined };
+  const reasonRefusedAddress = (address: string): string | undefined => {
+    if (!isForbiddenByDefault(address)) return undefined;
+    if (patterns.some((p) => p.kind === 'cidr' && matchesPattern(p, address))) return undefined;
+    return `address ${address} is link-local or cloud metadata: list it in allowedTargets to allow it`;
+  };
+  return { reasonRefused, reasonRefusedAddress, isAllowed: (host) => reasonRefused(host) === undefined };
 }
 
 export function isForbiddenByDefault(host: string): boolean {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createSnapshotCache } from '../../edge/core/snapshot-cache.ts';
-import { zkedge } from '../../edge/middleware.ts';
+import { zkedge, type ZkedgeEnv } from '../../edge/middleware.ts';
 import { createRedisSource } from '../../edge/sources/redis-source.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { createTestEnv } from '../helpers/env.ts';
@@ -18,7 +18,7 @@ describe('zkedge() middleware in a user\'s own Hono app', () => {
     env.onClose(() => source.close());
     const cache = createSnapshotCache({ source, mode: 'eager', log: silentLogger });
 
-    const app = new Hono();
+    const app = new Hono<ZkedgeEnv>();
     app.use('*', zkedge({ cache, refresh: async () => void (await cache.refresh()), zone: 'eu' }));
     app.get('/banner', (c) => c.json(c.var.zkedge.config.banner));
     app.get('/where', async (c) => c.json(await c.var.zkedge.pick('api')));
