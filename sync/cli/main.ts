@@ -6,6 +6,7 @@ import { registerRegisterCommand } from './commands/register.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerHistoryCommands } from './commands/history.ts';
 import { registerGuardCommands } from './commands/guard.ts';
+import { registerPlanCommand } from './commands/plan.ts';
 
 const program = new Command('zkedge')
   .description('zkedge: ZooKeeper → versioned snapshots → Redis / Workers KV → Hono edge')
@@ -21,10 +22,11 @@ registerRegisterCommand(program);
 registerOperatorCommands(program);
 registerHistoryCommands(program);
 registerGuardCommands(program);
+registerPlanCommand(program);
 
 try {
   await program.parseAsync(process.argv);
-  process.exit(0);
+  process.exit(process.exitCode ?? 0);
 } catch (e) {
   if (e instanceof CommanderError) {
     process.exit(e.exitCode === 0 ? 0 : 2); // help and version exit 0; usage errors 2
