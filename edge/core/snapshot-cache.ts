@@ -1,5 +1,6 @@
 // The edge's copy of the current snapshot: follows the store's `current` (down too, for pins),
 // verifies every hash, and keeps the last good snapshot when the store is down or lies.
+import { own } from '../../shared/own.ts';
 import { ZkedgeError, err, ok, type Result } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { verifyManifest, verifyServiceDocument } from '../../shared/snapshot/verify.ts';
@@ -140,7 +141,7 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
     lastError: () => lastError,
     checkedAt: () => checkedAt,
     async service(snapshot, name) {
-      const hash = snapshot.manifest.services[name];
+      const hash = own(snapshot.manifest.services, name);
       if (hash === undefined) return ok(undefined);
       const cached = views.get(hash);
       if (cached !== undefined) return ok(cached);

@@ -24,7 +24,8 @@ const FORBIDDEN_NAMES = new Set(['metadata.google.internal', 'metadata', 'metada
 /** Hostname of a URL without brackets, lower-case. */
 export function hostOf(url: URL): string {
   const h = url.hostname.toLowerCase();
-  return h.startsWith('[') ? h.slice(1, -1) : h;
+  // "metadata.google.internal." is the same host as without the final dot (RFC 1034 §3.1)
+  return (h.startsWith('[') ? h.slice(1, -1) : h).replace(/\.+$/, '');
 }
 
 /** True when `host` (a name or an IP literal) matches the pattern. Names match names; IPs match CIDRs. */
@@ -51,7 +52,7 @@ export type TargetPolicy = {
 export function createTargetPolicy(allowedTargets: readonly string[] | undefined): TargetPolicy {
   const patterns = (allowedTargets ?? []).map(parseTargetPattern).filter((p): p is TargetPattern => p !== undefined);
   const reasonRefused = (rawHost: string): string | undefined => {
-    const host = rawHost.toLowerCase().replace(/^\[|\]$/g, '');
+    const host = rawHost.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.+$/, '');
     const explicitlyAllowed = patterns.some((p) => matchesPattern(p, host));
     if (allowedTargets !== undefined && !explicitlyAllowed) {
       return `target ${host} is outside the service's allowedTargets (${allowedTargets.join(', ')})`;

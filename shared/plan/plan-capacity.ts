@@ -1,6 +1,7 @@
 // Capacity plan for a snapshot: projected requests/s per instance from the routes' shares, the
 // splits and the instance weights, with the edge's own zone rule; utilisation against capacityRps;
 // N+1 and zone-loss scenarios; advice. Pure, so the CLI, the daemon and tests share it.
+import { own } from '../own.ts';
 import { createTargetPolicy, hostOf } from '../net/allowed-targets.ts';
 import type { Manifest, ServiceDocument } from '../schema/snapshot.ts';
 import { zoneShares, type ZoneWeights } from '../select/zones.ts';
@@ -71,7 +72,7 @@ const median = (xs: number[]) => {
 export function planCapacity(manifest: Manifest, docs: ReadonlyMap<string, ServiceDocument>, input: PlanInput): CapacityPlan {
   const serviceRps = new Map<string, number>();
   for (const [routeName, route] of Object.entries(manifest.routes)) {
-    const rps = input.routeRps[routeName] ?? 0;
+    const rps = own(input.routeRps, routeName) ?? 0;
     const total = route.split.reduce((a, s) => a + s.weight, 0);
     for (const side of route.split) if (total > 0) serviceRps.set(side.service, (serviceRps.get(side.service) ?? 0) + (rps * side.weight) / total);
   }
@@ -138,7 +139,7 @@ export function planCapacity(manifest: Manifest, docs: ReadonlyMap<string, Servi
 
   return {
     targetUtil: input.targetUtil,
-    routes: Object.fromEntries(Object.keys(manifest.routes).map((r) => [r, input.routeRps[r] ?? 0])),
+    routes: Object.fromEntries(Object.keys(manifest.routes).map((r) => [r, own(input.routeRps, r) ?? 0])),
     services,
     zoneLoss,
     overTarget: services.flatMap((s) => s.instances.filter((i) => i.over)),

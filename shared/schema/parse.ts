@@ -19,6 +19,26 @@ export function parseValue<S extends z.ZodType>(schema: S, value: unknown, where
   return err(new ZkedgeError('invalid_input', `invalid data at ${where}: ${describeIssues(parsed.error.issues)}`));
 }
 
+/** Deepest nesting of arrays and objects accepted in node data (deeper JSON overflows recursive validators). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of JSON text, counted without parsing (brackets inside strings are skipped). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 91 || ch === 123) max = Math.max(max, ++depth);
+    else if (ch === 93 || ch === 125) depth--;
+  }
+  return max;
+}
+
 /** Decodes UTF-8 JSON text and validates it; never throws. Empty text is `emptyAs` when given. */
 export function parseJsonText<S extends z.ZodType>(
   schema: S,
@@ -27,6 +47,9 @@ export function parseJsonText<S extends z.ZodType>(
   emptyAs?: unknown,
 ): Result<z.infer<S>> {
   if (text.trim() === '' && emptyAs !== undefined) return parseValue(schema, emptyAs, where);
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    return err(new ZkedgeError('invalid_input', `invalid data at ${where}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got ${jsonDepth(text)}`));
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

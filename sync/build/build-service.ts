@@ -1,4 +1,5 @@
 // One service's document from its ZooKeeper nodes: validated config, instances with effective weights.
+import { own } from '../../shared/own.ts';
 import { parseJsonText } from '../../shared/schema/parse.ts';
 import { INSTANCE_KEYS, InstanceSchema, unknownKeys } from '../../shared/schema/instance.ts';
 import { SERVICE_CONFIG_KEYS, ServiceConfigSchema, type ServiceConfig } from '../../shared/schema/service-config.ts';
@@ -44,12 +45,12 @@ export function buildServiceDocument(entry: ServiceEntry, validator: NodeValidat
     if (inst === undefined) continue;
     const refused = policy.reasonRefused(hostOf(new URL(inst.url)));
     if (refused !== undefined) {
-      report({ path: node.path, reason: `instance left out: ${refused}`, severity: 'error' });
+      report({ path: node.path, reason: `instance left out: ${refused}`, severity: 'error', once: true });
       continue;
     }
     instances[id] = {
       url: inst.url,
-      weight: config.weights[id] ?? inst.weight,
+      weight: own(config.weights, id) ?? inst.weight,
       ...(inst.zone !== undefined ? { zone: inst.zone } : {}),
       ...(inst.capacityRps !== undefined ? { capacityRps: inst.capacityRps } : {}),
       ...(inst.meta !== undefined ? { meta: inst.meta } : {}),

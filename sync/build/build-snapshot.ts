@@ -51,7 +51,16 @@ export async function assembleContent(services: ReadonlyMap<string, BuiltService
   return { body, hash: await sha256Hex(canonicalJson(rootHashInput(body))), documents };
 }
 
-export function createSnapshotBuilder(onReport: (r: Report) => void): SnapshotBuilder {
+export function createSnapshotBuilder(report: (r: Report) => void): SnapshotBuilder {
+  const reportedOnce = new Map<string, string>();
+  const onReport = (r: Report) => {
+    if (r.once) {
+      if (reportedOnce.get(r.path) === r.reason) return;
+      if (reportedOnce.size > 100_000) reportedOnce.clear();
+      reportedOnce.set(r.path, r.reason);
+    }
+    report(r);
+  };
   const validator = createNodeValidator(onReport);
   const services = new Map<string, CachedService>();
   const danglingReported = new Set<string>();

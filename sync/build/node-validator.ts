@@ -1,7 +1,8 @@
 // Validation with memory: each ZooKeeper node keeps its last good value when its data turns invalid.
 import type { Result } from '../../shared/errors.ts';
 
-export type Report = { path: string; reason: string; severity: 'error' | 'warning' };
+/** `once`: the same path and reason are reported only the first time (the service is rebuilt often). */
+export type Report = { path: string; reason: string; severity: 'error' | 'warning'; once?: boolean };
 
 export type NodeValidator = {
   /**

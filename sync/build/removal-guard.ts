@@ -1,6 +1,7 @@
 // The mass-removal guard (after Pinterest's KingPin and Synapse's use_previous_backends): a change
 // that removes more than half of a service's instances at once, or its last one, is held back for
 // a hold-down; the held instances stay routable meanwhile. A ZooKeeper glitch must not empty a fleet.
+import { own } from '../../shared/own.ts';
 import type { ServiceDocument } from '../../shared/schema/snapshot.ts';
 
 export type Hold = { service: string; since: string; releaseAt: string; held: string[]; publishedCount: number; remainingCount: number };
@@ -39,7 +40,7 @@ export function createRemovalGuard(options: { holdDownMs: number; now?: () => nu
         const publishedIds = Object.keys(before.instances);
         if (publishedIds.length === 0) continue;
         const after = candidates.get(name);
-        const removed = publishedIds.filter((id) => after?.instances[id] === undefined);
+        const removed = publishedIds.filter((id) => own(after?.instances, id) === undefined);
         if (removed.length * 2 <= publishedIds.length) continue; // not a mass removal
         seen.add(name);
         let state = states.get(name);
@@ -52,7 +53,7 @@ export function createRemovalGuard(options: { holdDownMs: number; now?: () => nu
         if (t >= state.releaseAt) continue; // the removal persisted past the hold-down: let it through
         const base = after ?? before; // a vanished service keeps its published document
         const instances = { ...base.instances };
-        for (const id of removed) instances[id] = before.instances[id]!;
+        for (const id of removed) instances[id] = own(before.instances, id)!;
         docs.set(name, { ...base, instances });
         changed.add(name);
       }

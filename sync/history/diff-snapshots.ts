@@ -1,5 +1,6 @@
 // What changed between two snapshots, in the terms operators think in: instances, weights, splits,
 // and how much traffic moves. Pure.
+import { own } from '../../shared/own.ts';
 import type { Manifest, ManifestRoute, ServiceDocument } from '../../shared/schema/snapshot.ts';
 
 export type Side = { manifest: Manifest; docs: ReadonlyMap<string, ServiceDocument> };
@@ -40,7 +41,7 @@ export function movedShare(before: Record<string, number>, after: Record<string,
 const weightsOf = (doc: ServiceDocument | undefined) => Object.fromEntries(Object.entries(doc?.instances ?? {}).map(([id, i]) => [id, i.weight]));
 const splitWeights = (r: ManifestRoute | undefined) => Object.fromEntries((r?.split ?? []).map((s) => [s.service, s.weight]));
 const docOf = (side: Side, name: string) => {
-  const hash = side.manifest.services[name];
+  const hash = own(side.manifest.services, name);
   return hash === undefined ? undefined : side.docs.get(hash);
 };
 
@@ -52,11 +53,11 @@ export function diffSnapshots(a: Side, b: Side): SnapshotDiff {
     const db = docOf(b, name);
     if (da === undefined && db !== undefined) diff.servicesAdded.push(name);
     if (da !== undefined && db === undefined) diff.servicesRemoved.push(name);
-    if (a.manifest.services[name] === b.manifest.services[name]) continue;
+    if (own(a.manifest.services, name) === own(b.manifest.services, name)) continue;
     const ids = new Set([...Object.keys(da?.instances ?? {}), ...Object.keys(db?.instances ?? {})]);
     for (const id of [...ids].sort()) {
-      const ia = da?.instances[id];
-      const ib = db?.instances[id];
+      const ia = own(da?.instances, id);
+      const ib = own(db?.instances, id);
       if (ia === undefined && ib !== undefined) diff.instances.push({ service: name, id, change: 'added', weight: ib.weight });
       else if (ia !== undefined && ib === undefined) diff.instances.push({ service: name, id, change: 'removed', weight: ia.weight });
       else if (ia !== undefined && ib !== undefined && ia.weight !== ib.weight) diff.instances.push({ service: name, id, change: 'weight', from: ia.weight, to: ib.weight });
@@ -67,14 +68,14 @@ export function diffSnapshots(a: Side, b: Side): SnapshotDiff {
     }
   }
   for (const route of [...new Set([...Object.keys(a.manifest.routes), ...Object.keys(b.manifest.routes)])].sort()) {
-    const ra = a.manifest.routes[route];
-    const rb = b.manifest.routes[route];
+    const ra = own(a.manifest.routes, route);
+    const rb = own(b.manifest.routes, route);
     if (JSON.stringify(ra) === JSON.stringify(rb)) continue;
     const change = ra === undefined ? 'added' : rb === undefined ? 'removed' : 'changed';
     diff.routes.push({ route, change, ...(ra ? { from: ra.split } : {}), ...(rb ? { to: rb.split } : {}), movedPercent: change === 'changed' ? movedShare(splitWeights(ra), splitWeights(rb)) : 100 });
   }
   for (const key of [...new Set([...Object.keys(a.manifest.config), ...Object.keys(b.manifest.config)])].sort()) {
-    if (JSON.stringify(a.manifest.config[key]) !== JSON.stringify(b.manifest.config[key])) diff.configChanged.push(key);
+    if (JSON.stringify(own(a.manifest.config, key)) !== JSON.stringify(own(b.manifest.config, key))) diff.configChanged.push(key);
   }
   return diff;
 }

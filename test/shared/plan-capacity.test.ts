@@ -81,8 +81,8 @@ describe('capacity plan worked examples', () => {
       over: ['a/x'],
     },
   ])('$name', ({ services, routes, rps, extra, expected, over }) => {
-    const { manifest, docs } = fixture(services, routes);
-    const plan = planCapacity(manifest, docs, input(rps, extra));
+    const { manifest, docs } = fixture(services, routes as unknown as Record<string, Array<[string, number]>>);
+    const plan = planCapacity(manifest, docs, input(rps as unknown as Record<string, number>, extra));
     expect(rpsOf(plan)).toEqual(expected);
     expect(plan.overTarget.map((i) => `${i.service}/${i.id}`)).toEqual(over);
   });

@@ -42,7 +42,7 @@ describe('Instance JSON', () => {
 });
 
 describe('names', () => {
-  it.each(['', 'a/b', 'a b', 'x'.repeat(129), '..', 'é'])('rejects the name %j', (name) => {
+  it.each(['', 'a/b', 'a b', 'x'.repeat(129), '..', 'é', '__proto__'])('rejects the name %j', (name) => {
     expect(NameSchema.safeParse(name).success).toBe(false);
   });
   it.each(['api', 'api-v2', 'i_1.eu', 'A'.repeat(128)])('accepts the name %j', (name) => {
