@@ -18,6 +18,7 @@ import { createVersionCounter } from './zookeeper/version-counter.ts';
 import type { ZkClient } from './zookeeper/zk-client.ts';
 import { parsePin } from './pin.ts';
 import { withBucketTables } from './build/route-buckets.ts';
+import { checkCapacity, type CapacityStatus } from './build/capacity-check.ts';
 
 export type DaemonEvents = { published: [Manifest]; report: [Report]; failed: [Error]; held: [Hold[]]; current: [number]; leader: [boolean] };
 
@@ -36,6 +37,8 @@ export type SyncDaemonOptions = {
   /** How often the leader checks that the store still holds `current` (Redis restarted empty?). */
   watchdogMs?: number;
   now?: () => number;
+  /** Requests/s the plane is expected to carry: each publish is checked against capacityRps. */
+  expectedRps?: number;
 };
 
 export type DaemonStatus = {
@@ -47,6 +50,8 @@ export type DaemonStatus = {
   publishedHash: string | null;
   pinned: number | null;
   held: Hold[];
+  /** With --expected-rps: instances the last published snapshot puts over capacity. */
+  capacity: CapacityStatus | null;
 };
 
 export type SyncDaemon = {
@@ -81,6 +86,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
   let appliedCurrent: number | undefined;
   let pinned: number | undefined;
   let guardStatusText = '';
+  let capacity: CapacityStatus | undefined;
   let started = false;
   let stopped = false;
   let failures = 0;
@@ -178,6 +184,11 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     metrics.currentVersion.set(version);
     metrics.publishSeconds.observe((performance.now() - started) / 1000);
     log.info({ version, hash: content.hash, services: Object.keys(manifest.services).length, zxid: manifest.source.zxid, pending: pinned !== undefined }, 'published');
+    if (options.expectedRps !== undefined) {
+      capacity = checkCapacity(manifest, docs, options.expectedRps);
+      metrics.overCapacity.set(capacity.overCapacity.length);
+      if (capacity.overCapacity.length > 0) log.warn({ version, expectedRps: options.expectedRps, overCapacity: capacity.overCapacity }, 'published snapshot puts instances over capacity');
+    }
     events.emit('published', manifest);
     return true;
   };
@@ -291,6 +302,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
       publishedHash: last?.content.hash ?? null,
       pinned: pinned ?? null,
       held: guard.holds(),
+      capacity: capacity ?? null,
     }),
     async stop() {
       if (stopped) return;

@@ -10,6 +10,7 @@ export function createSyncMetrics() {
     zkConnected: new Gauge({ name: 'zkedge_sync_zookeeper_connected', help: '1 while the ZooKeeper session is connected', registers: [registry] }),
     leader: new Gauge({ name: 'zkedge_sync_leader', help: '1 while this daemon is the elected leader', registers: [registry] }),
     heldServices: new Gauge({ name: 'zkedge_sync_guard_held_services', help: 'Services whose mass removal the guard holds back', registers: [registry] }),
+    overCapacity: new Gauge({ name: 'zkedge_sync_over_capacity_instances', help: 'Instances the last published snapshot puts over capacityRps at --expected-rps', registers: [registry] }),
     currentVersion: new Gauge({ name: 'zkedge_sync_published_version', help: 'Highest snapshot version this daemon published', registers: [registry] }),
     publishes: new Counter({ name: 'zkedge_sync_publishes_total', help: 'Snapshots published', labelNames: ['store'], registers: [registry] }),
     publishFailures: new Counter({ name: 'zkedge_sync_publish_failures_total', help: 'Publish attempts that failed', labelNames: ['store', 'code'], registers: [registry] }),

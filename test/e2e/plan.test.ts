@@ -69,6 +69,23 @@ describe('zkedge plan', () => {
     expect(over.stdout).toMatch(/85\.0%\s+OVER/);
   });
 
+  it('flags at publish time a snapshot that puts an instance over capacity, and diff shows the utilisation change', async () => {
+    const env = await createTestEnv();
+    await env.write(env.paths.instance('api', 'a'), { url: 'http://127.0.0.1:9001', capacityRps: 100 });
+    await env.write(env.paths.instance('api', 'b'), { url: 'http://127.0.0.1:9002', capacityRps: 100 });
+    await env.write(env.paths.route('main'), { host: '*', service: 'api' });
+    const d = await env.startDaemon({ expectedRps: 150 });
+    const first = await d.waitPublished((x) => x.routes.main !== undefined);
+    expect(d.daemon.status().capacity).toEqual({ version: first.version, expectedRps: 150, overCapacity: [] });
+    await env.write(env.paths.service('api'), { weights: { a: 300 } });
+    const second = await d.waitPublished((x) => x.version > first.version);
+    expect(d.daemon.status().capacity?.overCapacity).toEqual([{ service: 'api', id: 'a', rps: 112.5, capacityRps: 100, util: 1.125 }]);
+    const diff = await runCli(['snapshot', 'diff', String(first.version), String(second.version), '--rps', '150'], cliEnv(env));
+    expect(diff.stdout).toContain('~ weight api/a: 100 → 300');
+    expect(diff.stdout).toContain('api/a: 75.0% → 112.5%  OVER CAPACITY');
+    expect(diff.stdout).toContain('api/b: 75.0% → 37.5%');
+  });
+
   it.each([
     [['plan', '--rps', '-5'], /--rps: expected requests per second ≥ 0/],
     [['plan', '--rps', '10', '--route-rps', 'nope=5'], /unknown route "nope"/],

@@ -61,7 +61,7 @@ export async function createTestEnv(options: { zkConnect?: string } = {}) {
     }
   };
 
-  const startDaemon = async (opts: { minIntervalMs?: number; holdDownMs?: number; zkConnect?: string; redisUrl?: string; sessionTimeoutMs?: number; keepVersions?: number } = {}) => {
+  const startDaemon = async (opts: { minIntervalMs?: number; holdDownMs?: number; zkConnect?: string; redisUrl?: string; sessionTimeoutMs?: number; keepVersions?: number; expectedRps?: number } = {}) => {
     const store = createRedisStore({ url: opts.redisUrl ?? redisUrl, prefix, keepVersions: opts.keepVersions ?? 100 });
     const daemonZk = createZkClient({ connect: opts.zkConnect ?? zkConnect, sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000 });
     await daemonZk.ready();
@@ -74,6 +74,7 @@ export async function createTestEnv(options: { zkConnect?: string } = {}) {
       minIntervalMs: opts.minIntervalMs ?? 50,
       holdDownMs: opts.holdDownMs ?? 30_000,
       watchdogMs: 200,
+      ...(opts.expectedRps !== undefined ? { expectedRps: opts.expectedRps } : {}),
     });
     const published: Manifest[] = [];
     const reports: Report[] = [];

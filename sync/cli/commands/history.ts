@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { storeKeys } from '../../../shared/snapshot/store-keys.ts';
 import type { ServiceDocument } from '../../../shared/schema/snapshot.ts';
+import { z } from 'zod';
 import { diffSnapshots, formatDiff, type Side } from '../../history/diff-snapshots.ts';
+import { planCapacity } from '../../../shared/plan/plan-capacity.ts';
 import { createRedisStore } from '../../publish/redis-store.ts';
 import { createTreePaths } from '../../zookeeper/tree-paths.ts';
 import { IntFlag, OperationError, parseFlag, resolveCommon, type Common, type CommonFlags } from '../common.ts';
@@ -79,13 +81,23 @@ export function registerHistoryCommands(program: Command): void {
     .argument('<a>')
     .argument('<b>')
     .option('--json', 'machine-readable output')
-    .action(async (aText: string, bText: string, o: { json?: boolean }, cmd: Command) => {
+    .option('--rps <n>', 'also show the utilisation change per instance at this load (shared equally by the routes)')
+    .action(async (aText: string, bText: string, o: { json?: boolean; rps?: string }, cmd: Command) => {
       const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['redis', 'redisPrefix']);
       const a = parseFlag(IntFlag(1, Number.MAX_SAFE_INTEGER), aText, 'A');
       const b = parseFlag(IntFlag(1, Number.MAX_SAFE_INTEGER), bText, 'B');
+      const rps = o.rps === undefined ? undefined : parseFlag(z.coerce.number().finite().nonnegative({ message: 'expected requests per second ≥ 0' }), o.rps, '--rps');
       await withStore(common, async (store) => {
-        const d = diffSnapshots(await loadSide(store, a), await loadSide(store, b));
-        console.log(o.json ? JSON.stringify(d, null, 2) : formatDiff(d));
+        const [sa, sb] = [await loadSide(store, a), await loadSide(store, b)];
+        const d = diffSnapshots(sa, sb);
+        const util = rps === undefined ? undefined : utilisationChange(sa, sb, rps);
+        if (o.json) return console.log(JSON.stringify(util === undefined ? d : { ...d, utilisation: util }, null, 2));
+        console.log(formatDiff(d));
+        if (util !== undefined) {
+          console.log(`utilisation at ${rps} rps (shared equally by the routes):`);
+          if (util.length === 0) console.log('  (no change)');
+          for (const u of util) console.log(`  ${u.service}/${u.id}: ${fmtUtil(u.before)} → ${fmtUtil(u.after)}${u.after !== undefined && u.after > 1 ? '  OVER CAPACITY' : ''}`);
+        }
       });
     });
 
@@ -110,6 +122,26 @@ export function registerHistoryCommands(program: Command): void {
       await withZk(common.zk, async (zk) => zk.remove(createTreePaths(common.root).pin).catch(() => undefined));
       console.log('unpinned: the newest version becomes current');
     });
+}
+
+const fmtUtil = (u: number | undefined) => (u === undefined ? 'unknown' : `${(u * 100).toFixed(1)}%`);
+
+/** Per instance, utilisation before and after, where it changed (instances without capacity: unknown). */
+function utilisationChange(a: Side, b: Side, rps: number) {
+  const plan = (side: Side) => {
+    const routes = Object.keys(side.manifest.routes);
+    const docs = new Map(Object.entries(side.manifest.services).map(([n, h]) => [n, side.docs.get(h)!]));
+    const p = planCapacity(side.manifest, docs, { routeRps: Object.fromEntries(routes.map((r) => [r, rps / Math.max(1, routes.length)])), edgeZones: {}, targetUtil: 1 });
+    return new Map(p.services.flatMap((s) => s.instances.map((i) => [`${s.service}\u0000${i.id}`, i] as const)));
+  };
+  const [pa, pb] = [plan(a), plan(b)];
+  const keys = [...new Set([...pa.keys(), ...pb.keys()])].sort();
+  return keys
+    .map((k) => {
+      const [service, id] = k.split('\u0000') as [string, string];
+      return { service, id, before: pa.get(k)?.util, after: pb.get(k)?.util, rpsBefore: pa.get(k)?.rps ?? 0, rpsAfter: pb.get(k)?.rps ?? 0 };
+    })
+    .filter((u) => Math.abs(u.rpsBefore - u.rpsAfter) > 1e-9);
 }
 
 function summarize(d: ReturnType<typeof diffSnapshots>): string {
