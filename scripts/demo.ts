@@ -52,8 +52,9 @@ async function main() {
   const weights: Record<string, number> = { b1: 1, b2: 2, b3: 7 };
   const owned: Owned[] = [];
   stops.push(async () => void (await Promise.all(owned.map((p) => p.stop()))));
-  for (const b of backends) owned.push(startCli(['register', 'demo', b.id, '--url', b.url, '--weight', String(weights[b.id])], env));
-  say('  three backends registered with `zkedge register` (weights 1:2:7)');
+  const capacity: Record<string, number> = { b1: 200, b2: 300, b3: 600 };
+  for (const b of backends) owned.push(startCli(['register', 'demo', b.id, '--url', b.url, '--weight', String(weights[b.id]), '--capacity-rps', String(capacity[b.id])], env));
+  say('  three backends registered with `zkedge register` (weights 1:2:7, capacities 200/300/600 rps)');
 
   const route = await runCli(['route', 'set', 'demo', '--host', '*', '--path', '/', '--service', 'demo'], env);
   if (route.code !== 0) throw new Error(`route set failed: ${route.stderr}`);
@@ -88,8 +89,12 @@ async function main() {
   await waitFor('the edge to serve the new version', async () => ((await fetch(`${edgeUrl}/_zkedge/health`).then((r) => r.json())) as { version: number }).version > before.version, 30_000, 20);
   printSplit('Traffic split after the weight change', await send(edgeUrl, 1_000), weights);
 
+  say('\n$ zkedge plan --rps 800');
+  const plan = await runCli(['plan', '--rps', '800'], env);
+  say(plan.stdout.trimEnd());
+
   if (once) return;
-  say(`\nThe plane keeps running. Try:\n  curl -s ${edgeUrl}/anything -H 'host: demo.local'\n  ZKEDGE_ZK=${zk.address} npx zkedge weight demo b3 0\nPress Ctrl-C to stop everything.`);
+  say(`\nThe plane keeps running. Try:\n  curl -s ${edgeUrl}/anything -H 'host: demo.local'\n  ZKEDGE_ZK=${zk.address} npx zkedge weight demo b3 0\n  ZKEDGE_REDIS_URL=${env.ZKEDGE_REDIS_URL} npx zkedge snapshot list\nPress Ctrl-C to stop everything.`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -15,6 +15,7 @@ describe('npm run demo -- --once', () => {
     expect(out).toMatch(/b3\s+7\s+70\.0%/);
     expect(out).toMatch(/Traffic split after the weight change \(snapshot version \d+/);
     expect(out).toMatch(/b1\s+7\s+43\.8%/);
+    expect(out).toMatch(/\$ zkedge plan --rps 800[\s\S]*demo\s+b1\s+-\s+7\s+350\.0\s+200\s+175\.0%\s+OVER/);
     expect(out).toContain('stopped everything the demo started.');
     // the observed share of b3 is printed next to the expected one and stays close to it
     const observed = Number(/b3\s+7\s+70\.0%\s+([\d.]+)%/.exec(out)![1]);
