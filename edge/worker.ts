@@ -1,5 +1,5 @@
 // Composition root of the Workers edge: env → frozen config, KV source, lazy snapshot cache, fetch
-// transport, Hono app. State lives per isolate; `current` is re-read at most every ZKEDGE_REFRESH_MS.
+// transport, Hono app, publish endpoints. State lives per isolate; `current` is re-read at most every ZKEDGE_REFRESH_MS.
 import { z } from 'zod';
 import { errorBody } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { createSnapshotCache, type SnapshotCache } from './core/snapshot-cache.ts';
 import { createKvSource } from './sources/kv-source.ts';
 import { createFetchTransport } from './worker/fetch-transport.ts';
+import { createPublishEndpoints } from './worker/publish-endpoints.ts';
 
 const MAX_MS = 24 * 3_600_000;
 
@@ -29,6 +30,8 @@ const WorkerEnvSchema = z.object({
   ZKEDGE_REFRESH_MS: msVar().default(5_000),
   ZKEDGE_STALE_AFTER_MS: msVar().optional(),
   ZKEDGE_ADMIN_TOKEN: z.string().min(1, { error: 'expected a non-empty token, or leave the secret unset' }).optional(),
+  // The daemon's `--kv-push` sends it; without it the publish endpoints refuse every request.
+  ZKEDGE_PUBLISH_TOKEN: z.string().min(1, { error: 'expected a non-empty token, or leave the secret unset' }).optional(),
 });
 type WorkerConfig = Readonly<z.infer<typeof WorkerEnvSchema>>;
 
@@ -86,7 +89,10 @@ function createEdge(config: WorkerConfig, log: Logger): Edge {
     ...(config.ZKEDGE_STALE_AFTER_MS !== undefined ? { staleAfterMs: config.ZKEDGE_STALE_AFTER_MS } : {}),
     ...(config.ZKEDGE_ADMIN_TOKEN !== undefined ? { adminToken: config.ZKEDGE_ADMIN_TOKEN } : {}),
   });
+  const publish = createPublishEndpoints({ kv: config.ZKEDGE_KV, token: config.ZKEDGE_PUBLISH_TOKEN, log, servedVersion: () => cache.current()?.version });
   return async (request, ctx) => {
+    const published = await publish(request); // PUT /_zkedge/snapshot and /_zkedge/current only
+    if (published !== undefined) return published;
     // Before routing and before health/status alike, so all of them see the same `current`.
     await refreshIfDue(ctx);
     return app.fetch(request, undefined, ctx);

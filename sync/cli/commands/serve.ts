@@ -5,9 +5,11 @@ import { startAdminServer } from '../../../node/admin-server.ts';
 import { startNodeEdge } from '../../../edge/node.ts';
 import { createSyncDaemon } from '../../daemon.ts';
 import { createSyncMetrics } from '../../metrics.ts';
+import { createKvPushStore } from '../../publish/kv-push-store.ts';
 import { createRedisStore } from '../../publish/redis-store.ts';
+import type { SnapshotStore } from '../../publish/snapshot-store.ts';
 import { createZkClient } from '../../zookeeper/zk-client.ts';
-import { IntFlag, parseFlag, resolveCommon, type CommonFlags } from '../common.ts';
+import { IntFlag, UsageError, parseFlag, resolveCommon, type CommonFlags } from '../common.ts';
 
 const waitForSignal = () =>
   new Promise<void>((resolve) => {
@@ -15,19 +17,38 @@ const waitForSignal = () =>
     process.once('SIGINT', () => resolve());
   });
 
+/** `--kv-push URL` and its token, checked before anything starts: exit 2 naming what is missing. */
+function kvPushTarget(url: string | undefined, env: NodeJS.ProcessEnv): { url: string; token: string } | undefined {
+  if (url === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.username !== '' || parsed.password !== '') {
+    throw new UsageError(`--kv-push: expected the Worker's http(s) URL without credentials, such as https://edge.example.com, got ${JSON.stringify(url)}`);
+  }
+  const token = env.ZKEDGE_PUBLISH_TOKEN ?? '';
+  if (token === '') throw new UsageError('--kv-push needs ZKEDGE_PUBLISH_TOKEN in the environment (the same secret as the Worker\'s ZKEDGE_PUBLISH_TOKEN)');
+  return { url: parsed.origin, token };
+}
+
 const logLevel = (): LogLevel => (['debug', 'info', 'warn', 'error', 'silent'].includes(process.env.ZKEDGE_LOG_LEVEL ?? '') ? (process.env.ZKEDGE_LOG_LEVEL as LogLevel) : 'info');
 
 export function registerServeCommands(program: Command): void {
   program
     .command('sync')
-    .description('run the sync daemon: watch ZooKeeper, publish snapshots to Redis')
+    .description('run the sync daemon: watch ZooKeeper, publish snapshots to Redis (and Workers KV with --kv-push)')
     .option('--admin-port <n>', 'port for /healthz and /metrics (0 = any free port)')
     .option('--admin-host <host>', 'address for the admin port', '127.0.0.1')
     .option('--min-interval-ms <n>', 'at most one publish per this many ms inside a burst', '50')
     .option('--keep <n>', 'snapshot versions kept in the store', '100')
     .option('--hold-down-ms <n>', 'how long a mass removal is held back', '30000')
-    .action(async (o: { adminPort?: string; adminHost: string; minIntervalMs: string; keep: string; holdDownMs: string }, cmd: Command) => {
+    .option('--kv-push <url>', "also push every snapshot to Workers KV through this Worker's publish endpoint (needs ZKEDGE_PUBLISH_TOKEN)")
+    .action(async (o: { adminPort?: string; adminHost: string; minIntervalMs: string; keep: string; holdDownMs: string; kvPush?: string }, cmd: Command) => {
       const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['zk', 'redis', 'root', 'redisPrefix']);
+      const kvPush = kvPushTarget(o.kvPush, process.env);
       const minIntervalMs = parseFlag(IntFlag(0, 60_000), o.minIntervalMs, '--min-interval-ms');
       const keepVersions = parseFlag(IntFlag(2, 100_000), o.keep, '--keep');
       const adminPort = o.adminPort === undefined ? undefined : parseFlag(IntFlag(0, 65_535), o.adminPort, '--admin-port');
@@ -36,7 +57,11 @@ export function registerServeCommands(program: Command): void {
       const zk = createZkClient({ connect: common.zk, sessionTimeoutMs: 10_000 });
       const store = createRedisStore({ url: common.redis, prefix: common.redisPrefix, keepVersions });
       const holdDownMs = parseFlag(IntFlag(0, 86_400_000), o.holdDownMs, '--hold-down-ms');
-      const daemon = createSyncDaemon({ zk, store, root: common.root, log, metrics, minIntervalMs, holdDownMs });
+      const mirrors: SnapshotStore[] = kvPush === undefined ? [] : [createKvPushStore(kvPush)];
+      if (kvPush !== undefined && kvPush.url.startsWith('http:') && !/^http:\/\/(127\.|\[::1\]|localhost)/.test(kvPush.url)) {
+        log.warn({ kvPush: kvPush.url }, '--kv-push over plain http sends ZKEDGE_PUBLISH_TOKEN unencrypted; use https');
+      }
+      const daemon = createSyncDaemon({ zk, store, mirrors, root: common.root, log, metrics, minIntervalMs, holdDownMs });
       // ZooKeeper may be down at start: the client keeps retrying; nothing publishes until a full read.
       await daemon.start();
       const admin =
@@ -52,12 +77,13 @@ export function registerServeCommands(program: Command): void {
               },
             });
       if (admin) log.info({ port: admin.port }, 'admin listening');
-      log.info({ zk: common.zk, root: common.root, redisPrefix: common.redisPrefix }, 'sync daemon started');
+      log.info({ zk: common.zk, root: common.root, redisPrefix: common.redisPrefix, kvPush: kvPush?.url ?? null }, 'sync daemon started');
       await waitForSignal();
       await daemon.stop(); // gives up leadership at once: another daemon takes over without a session timeout
       await admin?.close();
       await zk.close();
       await store.close();
+      await Promise.all(mirrors.map((m) => m.close()));
     });
 
   program
