@@ -59,11 +59,8 @@ export type ZkClient = {
   close(): Promise<void>;
 };
 
-/**
- * Expires another client's session, as ZooKeeper's own tests do: connect with its id and password,
- * then close. The server ends the session; its owner sees `lost` on its next contact.
- */
-export function expireSession(connect: string, credentials: { id: string; password: string }): Promise<void> {
+/** Attaches to a session with its id and password, then closes it: the server ends that session. */
+function closeSessionAs(connect: string, credentials: { id: string; password: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     const twin = new ZooKeeper({ connect, timeout: 10_000, debug_level: ZK.ZOO_LOG_LEVEL_ERROR, client_id: credentials.id, client_password: credentials.password });
     const timer = setTimeout(() => reject(new Error('could not attach to the session to expire it')), 10_000);
@@ -76,6 +73,29 @@ export function expireSession(connect: string, credentials: { id: string; passwo
   });
 }
 
+/**
+ * Expires a client's session on purpose, as ZooKeeper's own tests do (test tooling): attach a twin
+ * with its id and password and close it. The owner may win its session back by reconnecting first
+ * (the twin's close then fails as "session moved"), so this repeats until the owner sees `lost`.
+ */
+export async function expireSession(connect: string, client: ZkClient, timeoutMs = 20_000): Promise<void> {
+  const lost = new Promise<void>((resolve) => {
+    const on = (s: ConnectionState) => {
+      if (s !== 'lost') return;
+      client.events.off('state', on);
+      resolve();
+    };
+    client.events.on('state', on);
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await closeSessionAs(connect, client.credentials());
+    const outcome = await Promise.race([lost.then(() => 'lost' as const), new Promise<'again'>((r) => setTimeout(() => r('again'), 3_000))]);
+    if (outcome === 'lost') return;
+  }
+  throw new Error(`session ${client.sessionId()} did not expire within ${timeoutMs} ms`);
+}
+
 export function createZkClient(options: ZkClientOptions): ZkClient {
   const events = new EventEmitter<ZkEvents>();
   let state: ConnectionState | 'connecting' = 'connecting';
@@ -83,6 +103,15 @@ export function createZkClient(options: ZkClientOptions): ZkClient {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let native: any;
   let readyResolve: () => void = () => {};
+  // IMPORTANT: a native client that closes (session expired) never calls back its pending
+  // operations, so they are failed here; otherwise a caller awaiting one would hang forever.
+  let pending = new Set<(e: Error) => void>();
+  let nativeDead = false; // between a native client's close and its replacement: calls would never return
+  const failPending = (rc: number) => {
+    const waiting = pending;
+    pending = new Set();
+    for (const fail of waiting) fail(new ZkOpError(rc, 'pending operation', '(session ended)'));
+  };
   const readyPromise = new Promise<void>((r) => (readyResolve = r));
 
   const setState = (next: ConnectionState) => {
@@ -112,6 +141,8 @@ export function createZkClient(options: ZkClientOptions): ZkClient {
     });
     client.on('close', () => {
       if (client !== native || closed) return;
+      nativeDead = true;
+      failPending(ZK.ZSESSIONEXPIRED as number);
       setState('lost');
       setImmediate(open); // a new session; consumers re-read on its `connected`
     });
@@ -121,6 +152,7 @@ export function createZkClient(options: ZkClientOptions): ZkClient {
       });
     }
     native = client;
+    nativeDead = false;
     client.init({});
   };
   open();
@@ -128,7 +160,12 @@ export function createZkClient(options: ZkClientOptions): ZkClient {
   const call = <T>(op: string, path: string, start: (cb: (rc: number, error: unknown, ...rest: unknown[]) => void) => void, map: (...rest: unknown[]) => T, nullOnNoNode = false) =>
     new Promise<T>((resolve, reject) => {
       if (closed) return reject(new ZkOpError(ZK.ZCLOSING as number, op, path));
+      if (nativeDead) return reject(new ZkOpError(ZK.ZSESSIONEXPIRED as number, op, path));
+      const owner = pending;
+      const fail = (e: Error) => reject(e);
+      owner.add(fail);
       start((rc, _error, ...rest) => {
+        owner.delete(fail);
         if (rc === ZK.ZOK) resolve(map(...rest));
         else if (nullOnNoNode && rc === ZK.ZNONODE) resolve(null as T);
         else reject(new ZkOpError(rc, op, path));
@@ -181,6 +218,7 @@ export function createZkClient(options: ZkClientOptions): ZkClient {
     async close() {
       if (closed) return;
       closed = true;
+      failPending(ZK.ZCLOSING as number);
       native?.close();
     },
   };

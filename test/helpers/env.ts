@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { inject, onTestFinished } from 'vitest';
-import { silentLogger } from '../../shared/log.ts';
+import { silentLogger, type Logger } from '../../shared/log.ts';
 import type { Manifest } from '../../shared/schema/snapshot.ts';
 import type { Report } from '../../sync/build/node-validator.ts';
 import { createSyncDaemon, type SyncDaemon } from '../../sync/daemon.ts';
@@ -61,7 +61,7 @@ export async function createTestEnv(options: { zkConnect?: string } = {}) {
     }
   };
 
-  const startDaemon = async (opts: { minIntervalMs?: number; holdDownMs?: number; zkConnect?: string; redisUrl?: string; sessionTimeoutMs?: number; keepVersions?: number; expectedRps?: number } = {}) => {
+  const startDaemon = async (opts: { minIntervalMs?: number; holdDownMs?: number; zkConnect?: string; redisUrl?: string; sessionTimeoutMs?: number; keepVersions?: number; expectedRps?: number; log?: Logger } = {}) => {
     const store = createRedisStore({ url: opts.redisUrl ?? redisUrl, prefix, keepVersions: opts.keepVersions ?? 100 });
     const daemonZk = createZkClient({ connect: opts.zkConnect ?? zkConnect, sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000 });
     await daemonZk.ready();
@@ -69,7 +69,7 @@ export async function createTestEnv(options: { zkConnect?: string } = {}) {
       zk: daemonZk,
       store,
       root,
-      log: silentLogger,
+      log: opts.log ?? silentLogger,
       metrics: createSyncMetrics(),
       minIntervalMs: opts.minIntervalMs ?? 50,
       holdDownMs: opts.holdDownMs ?? 30_000,

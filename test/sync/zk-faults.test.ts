@@ -87,36 +87,44 @@ describe('ZooKeeper faults', () => {
     expect(first.version).toBeLessThan(after.version);
   }, 90_000);
 
-  it('resyncs after the daemon session expires; a keeper re-registers; the guard holds the removal meanwhile', async () => {
+  it('resyncs after the daemon session expires; a keeper re-registers; the guard holds a removal meanwhile', async () => {
     const env = await createTestEnv();
-    const kz = createZkClient({ connect: env.zkConnect, sessionTimeoutMs: 10_000 });
+    const kz = createZkClient({ connect: env.zkConnect, sessionTimeoutMs: 4_000 });
     await kz.ready();
     env.onClose(() => kz.close());
     const keeper = holdRegistration(kz, env.paths.instances('api'), env.paths.instance('api', 'k1'), JSON.stringify({ url: 'http://127.0.0.1:9001' }), silentLogger);
     await keeper.registered();
     env.onClose(() => keeper.close());
-    const d = await env.startDaemon();
-    const first = await d.waitPublished((m) => m.services.api !== undefined);
+    // a second backend whose process dies: its session ends and its node goes with it
+    const doomed = createZkClient({ connect: env.zkConnect, sessionTimeoutMs: 4_000 });
+    await doomed.ready();
+    await holdRegistration(doomed, env.paths.instances('solo'), env.paths.instance('solo', 's1'), JSON.stringify({ url: 'http://127.0.0.1:9002' }), silentLogger).registered();
+    const d = await env.startDaemon({ sessionTimeoutMs: 4_000 });
+    const first = await d.waitPublished((m) => m.services.api !== undefined && m.services.solo !== undefined);
 
-    const held = nextEvent<Array<{ service: string }>>(d.daemon.events, 'held', (h) => h.some((x) => x.service === 'api'));
     const oldSession = kz.sessionId();
-    await expireSession(env.zkConnect, kz.credentials());
-    await held; // the ephemeral node vanished with the session: the guard held the removal of the last instance
+    await expireSession(env.zkConnect, kz);
     await waitFor('the keeper to register again in a new session', async () => {
       const node = await env.zk.getData(env.paths.instance('api', 'k1'), false);
-      return node !== null && kz.sessionId() !== oldSession;
-    }, 20_000);
-    await waitFor('the guard to clear once k1 is back', () => d.daemon.status().held.length === 0, 10_000);
+      return node !== null && kz.sessionId() !== oldSession && node.stat.ephemeralOwner !== '0';
+    }, 20_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}: old ${oldSession} now ${kz.sessionId()} state ${kz.state} node ${JSON.stringify(await env.zk.getData(env.paths.instance('api', 'k1'), false))}`);
+    });
 
-    await expireSession(env.zkConnect, d.zk.credentials());
+    const held = nextEvent<Array<{ service: string }>>(d.daemon.events, 'held', (h) => h.some((x) => x.service === 'solo'), 20_000);
+    await doomed.close();
+    expect((await held).find((h) => h.service === 'solo')).toMatchObject({ held: ['s1'], publishedCount: 1, remainingCount: 0 });
+
+    await expireSession(env.zkConnect, d.zk);
     await env.write(env.paths.configKey('after-expiry'), '1');
-    const after = await d.waitPublished((m) => m.config['after-expiry'] === 1, 20_000);
+    const after = await d.waitPublished((m) => m.config['after-expiry'] === 1, 30_000);
     expect(after.version).toBeGreaterThan(first.version);
     for (const m of d.published) {
+      expect(Object.keys((await env.documentOf(m.services.solo!)).instances)).toEqual(['s1']); // held, never dropped
       expect(Object.keys((await env.documentOf(m.services.api!)).instances)).toContain('k1');
     }
-    expect(d.daemon.status().leader).toBe(true);
-  }, 60_000);
+    await waitFor('the daemon to lead again in its new session', () => d.daemon.status().leader, 20_000);
+  }, 90_000);
 
   it('publishes the final state after the ZooKeeper leader of a 3-node ensemble is killed mid-write', async () => {
     const ensemble = await startZooKeeperEnsemble(3);
