@@ -150,7 +150,9 @@ export function createApp(deps: EdgeDeps): Hono {
 
   /** Matches the route, picks the split side and loads its service; a Response when that fails. */
   async function route(c: Context, snap: LoadedSnapshot, url: URL): Promise<Routed | Response> {
-    const match = snap.routes.match(c.req.header('host') ?? url.host, url.pathname);
+    // The URL's host is the request's Host on both runtimes (Node builds the URL from it; on Workers
+    // the URL is what the client asked for), lower-cased and without a default port.
+    const match = snap.routes.match(url.host, url.pathname);
     if (match === undefined) return fail(c, 'no_route', `no route for ${url.host}${url.pathname}`);
     const split = snap.splits.get(match.name)!;
     const side = chooseSide(c, match.name, match.route.stickyKey, split);

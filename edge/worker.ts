@@ -5,6 +5,7 @@ import { errorBody } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { describeIssues } from '../shared/schema/parse.ts';
 import { createApp } from './app.ts';
+import { ZoneMapSchema, createZoneResolver } from './worker/zone-of.ts';
 import { createSnapshotCache, type SnapshotCache } from './core/snapshot-cache.ts';
 import { createKvSource } from './sources/kv-source.ts';
 import { createFetchTransport } from './worker/fetch-transport.ts';
@@ -32,6 +33,8 @@ const WorkerEnvSchema = z.object({
   ZKEDGE_ADMIN_TOKEN: z.string().min(1, { error: 'expected a non-empty token, or leave the secret unset' }).optional(),
   // The daemon's `--kv-push` sends it; without it the publish endpoints refuse every request.
   ZKEDGE_PUBLISH_TOKEN: z.string().min(1, { error: 'expected a non-empty token, or leave the secret unset' }).optional(),
+  ZKEDGE_ZONE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected a zone name such as "eu-west"' }).optional(),
+  ZKEDGE_ZONE_MAP: ZoneMapSchema.optional(),
 });
 type WorkerConfig = Readonly<z.infer<typeof WorkerEnvSchema>>;
 
@@ -80,6 +83,7 @@ type Edge = (request: Request, ctx: ExecutionContext) => Promise<Response>;
 
 function createEdge(config: WorkerConfig, log: Logger): Edge {
   const cache = createSnapshotCache({ source: createKvSource(config.ZKEDGE_KV), mode: 'lazy', log });
+  const zoneOf = createZoneResolver(config.ZKEDGE_ZONE_MAP ?? {}, config.ZKEDGE_ZONE);
   const refreshIfDue = createThrottledRefresh(cache, config.ZKEDGE_REFRESH_MS, log);
   const app = createApp({
     cache,
@@ -88,6 +92,7 @@ function createEdge(config: WorkerConfig, log: Logger): Edge {
     clientIp: (c) => c.req.header('cf-connecting-ip'),
     ...(config.ZKEDGE_STALE_AFTER_MS !== undefined ? { staleAfterMs: config.ZKEDGE_STALE_AFTER_MS } : {}),
     ...(config.ZKEDGE_ADMIN_TOKEN !== undefined ? { adminToken: config.ZKEDGE_ADMIN_TOKEN } : {}),
+    localZone: (c) => zoneOf(c.req.raw.cf as { colo?: unknown; country?: unknown; continent?: unknown } | undefined),
   });
   const publish = createPublishEndpoints({ kv: config.ZKEDGE_KV, token: config.ZKEDGE_PUBLISH_TOKEN, log, servedVersion: () => cache.current()?.version });
   return async (request, ctx) => {

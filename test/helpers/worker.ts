@@ -39,7 +39,7 @@ export function bundleWorker(): Promise<string> {
   return bundled;
 }
 
-export type WorkerVars = Partial<Record<'ZKEDGE_REFRESH_MS' | 'ZKEDGE_ADMIN_TOKEN' | 'ZKEDGE_STALE_AFTER_MS', string>>;
+export type WorkerVars = Partial<Record<'ZKEDGE_REFRESH_MS' | 'ZKEDGE_ADMIN_TOKEN' | 'ZKEDGE_STALE_AFTER_MS' | 'ZKEDGE_PUBLISH_TOKEN' | 'ZKEDGE_ZONE' | 'ZKEDGE_ZONE_MAP', string>>;
 
 export type TestWorker = Awaited<ReturnType<typeof startWorker>>;
 
