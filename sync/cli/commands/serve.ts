@@ -1,5 +1,6 @@
 // Long-running processes: `zkedge sync` (the daemon) and `zkedge edge` (the Node edge).
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { createLogger, type LogLevel } from '../../../node/log.ts';
 import { startAdminServer } from '../../../node/admin-server.ts';
 import { startNodeEdge } from '../../../edge/node.ts';
@@ -46,7 +47,8 @@ export function registerServeCommands(program: Command): void {
     .option('--keep <n>', 'snapshot versions kept in the store', '100')
     .option('--hold-down-ms <n>', 'how long a mass removal is held back', '30000')
     .option('--kv-push <url>', "also push every snapshot to Workers KV through this Worker's publish endpoint (needs ZKEDGE_PUBLISH_TOKEN)")
-    .action(async (o: { adminPort?: string; adminHost: string; minIntervalMs: string; keep: string; holdDownMs: string; kvPush?: string }, cmd: Command) => {
+    .option('--expected-rps <n>', 'check each published snapshot against capacityRps at this load (shared equally by the routes)')
+    .action(async (o: { adminPort?: string; adminHost: string; minIntervalMs: string; keep: string; holdDownMs: string; kvPush?: string; expectedRps?: string }, cmd: Command) => {
       const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['zk', 'redis', 'root', 'redisPrefix']);
       const kvPush = kvPushTarget(o.kvPush, process.env);
       const minIntervalMs = parseFlag(IntFlag(0, 60_000), o.minIntervalMs, '--min-interval-ms');
@@ -61,7 +63,8 @@ export function registerServeCommands(program: Command): void {
       if (kvPush !== undefined && kvPush.url.startsWith('http:') && !/^http:\/\/(127\.|\[::1\]|localhost)/.test(kvPush.url)) {
         log.warn({ kvPush: kvPush.url }, '--kv-push over plain http sends ZKEDGE_PUBLISH_TOKEN unencrypted; use https');
       }
-      const daemon = createSyncDaemon({ zk, store, mirrors, root: common.root, log, metrics, minIntervalMs, holdDownMs });
+      const expectedRps = o.expectedRps === undefined ? undefined : parseFlag(z.coerce.number().finite().positive({ message: 'expected requests per second above 0' }), o.expectedRps, '--expected-rps');
+      const daemon = createSyncDaemon({ zk, store, mirrors, root: common.root, log, metrics, minIntervalMs, holdDownMs, ...(expectedRps !== undefined ? { expectedRps } : {}) });
       // ZooKeeper may be down at start: the client keeps retrying; nothing publishes until a full read.
       await daemon.start();
       const admin =
