@@ -12,6 +12,10 @@ import { ManifestSchema } from '../../shared/schema/snapshot.ts';
 import { holdRegistration } from '../../sync/zookeeper/registration.ts';
 import { ZK, ZkOpError, createZkClient, expireSession, type ZkClient } from '../../sync/zookeeper/zk-client.ts';
 import { createTestEnv, nextEvent } from '../helpers/env.ts';
+import { createSyncDaemon } from '../../sync/daemon.ts';
+import { createSyncMetrics } from '../../sync/metrics.ts';
+import { createRedisStore } from '../../sync/publish/redis-store.ts';
+import type { Manifest } from '../../shared/schema/snapshot.ts';
 
 /** setData that waits out a connection loss and tries again (the value is absolute, so a repeat is harmless). */
 async function setPatiently(zk: ZkClient, path: string, data: string): Promise<void> {
@@ -85,6 +89,37 @@ describe('ZooKeeper faults', () => {
     await load;
     expect(failures).toEqual([]);
     expect(first.version).toBeLessThan(after.version);
+  }, 90_000);
+
+  it('waits while ZooKeeper is down at start, and its first publish holds the whole tree', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zkedge-zk-late-'));
+    const port = await freePort();
+    let zk: Server = await startZooKeeper({ port, dir });
+    cleanups.push(async () => {
+      await zk.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const env = await createTestEnv({ zkConnect: zk.address });
+    for (const id of ['a', 'b', 'c']) await env.write(env.paths.instance('api', id), { url: 'http://127.0.0.1:9001' });
+    await zk.stop();
+
+    const daemonZk = createZkClient({ connect: `127.0.0.1:${port}`, sessionTimeoutMs: 10_000 });
+    const store = createRedisStore({ url: env.redisUrl, prefix: env.prefix, keepVersions: 10 });
+    const daemon = createSyncDaemon({ zk: daemonZk, store, root: env.root, log: silentLogger, metrics: createSyncMetrics(), minIntervalMs: 50 });
+    env.onClose(async () => {
+      await daemon.stop();
+      await daemonZk.close();
+      await store.close();
+    });
+    const published: Manifest[] = [];
+    daemon.events.on('published', (m) => published.push(m));
+    await daemon.start();
+    expect(daemon.status().zookeeper).toBe('connecting');
+
+    zk = await startZooKeeper({ port, dir });
+    const first = await nextEvent<Manifest>(daemon.events, 'published', () => true, 30_000);
+    expect(published[0]).toBe(first);
+    expect(Object.keys((await env.documentOf(first.services.api!)).instances).sort()).toEqual(['a', 'b', 'c']);
   }, 90_000);
 
   it('resyncs after the daemon session expires; a keeper re-registers; the guard holds a removal meanwhile', async () => {
