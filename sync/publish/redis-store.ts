@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { ZkedgeError, err, ok, type Result } from '../../shared/errors.ts';
 import { storeKeys } from '../../shared/snapshot/store-keys.ts';
 import { verifyManifest, verifyServiceDocument } from '../../shared/snapshot/verify.ts';
+import { createDocumentRefs } from './document-refs.ts';
 import type { ServiceDocument } from '../../shared/schema/snapshot.ts';
 import type { PublishInput, SnapshotStore, StoreState } from './snapshot-store.ts';
 
@@ -26,10 +27,13 @@ redis.call('ZADD', historyKey, version, version)
 local trimmed = {}
 local n = redis.call('ZCARD', historyKey)
 if n > keep then
-  trimmed = redis.call('ZRANGE', historyKey, 0, n - keep - 1)
-  for _, v in ipairs(trimmed) do
-    redis.call('DEL', prefix .. 'snapshot:' .. v)
-    redis.call('ZREM', historyKey, v)
+  local current = redis.call('GET', currentKey)
+  for _, v in ipairs(redis.call('ZRANGE', historyKey, 0, n - keep - 1)) do
+    if v ~= current then -- a pinned version stays as long as it is current
+      redis.call('DEL', prefix .. 'snapshot:' .. v)
+      redis.call('ZREM', historyKey, v)
+      table.insert(trimmed, v)
+    end
   end
 end
 redis.call('PUBLISH', channel, version)
@@ -66,6 +70,31 @@ export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { 
   redis.defineCommand('zkedgePublish', { numberOfKeys: 4, lua: PUBLISH_SCRIPT });
   redis.defineCommand('zkedgeSetCurrent', { numberOfKeys: 3, lua: SET_CURRENT_SCRIPT });
   const written = new Set<string>();
+  const refs = createDocumentRefs();
+  let refsLoaded = false;
+
+  /** Once per process (and after data loss): the documents every kept version references. */
+  const loadRefs = async () => {
+    if (refsLoaded) return;
+    for (const v of (await redis.zrange(keys.history, '0', '-1')).map(Number)) {
+      const text = await redis.get(keys.snapshot(v));
+      if (text === null) continue;
+      try {
+        refs.add(v, Object.values((JSON.parse(text) as { services?: Record<string, string> }).services ?? {}));
+      } catch {
+        // an unreadable manifest: its documents are kept (leaked), never deleted by mistake
+      }
+    }
+    refsLoaded = true;
+  };
+
+  /** Deletes the documents only trimmed versions referenced (DESIGN.md: deleted with their versions). */
+  const collect = async (trimmed: number[]) => {
+    const orphans = refs.release(trimmed);
+    if (orphans.length === 0) return;
+    for (const h of orphans) written.delete(h);
+    await redis.del(...orphans.map(keys.service));
+  };
 
   const fail = (what: string, e: unknown) => {
     const message = String((e as Error).message);
@@ -106,8 +135,11 @@ export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { 
           for (const [h] of missing) written.add(h);
         }
         const m = input.manifest;
-        const trimmed = await redis.zkedgePublish(keys.snapshot(m.version), keys.current, keys.history, keys.epoch, m.version, JSON.stringify(m), input.epoch, input.makeCurrent ? '1' : '0', options.keepVersions, options.prefix, keys.events);
-        return ok({ trimmed: trimmed.map(Number) });
+        await loadRefs();
+        const trimmed = (await redis.zkedgePublish(keys.snapshot(m.version), keys.current, keys.history, keys.epoch, m.version, JSON.stringify(m), input.epoch, input.makeCurrent ? '1' : '0', options.keepVersions, options.prefix, keys.events)).map(Number);
+        refs.add(m.version, Object.values(m.services));
+        await collect(trimmed);
+        return ok({ trimmed });
       } catch (e) {
         return fail(`publishing version ${input.manifest.version} to Redis`, e);
       }
@@ -149,7 +181,11 @@ export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { 
         return fail('checking the Redis store', e);
       }
     },
-    forgetWritten: () => written.clear(),
+    forgetWritten: () => {
+      written.clear();
+      refs.clear();
+      refsLoaded = false;
+    },
     async close() {
       redis.disconnect();
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../helpers/env.ts';
+import { waitFor } from '../../dev/wait.ts';
 
 async function seedThree(env: TestEnv) {
   await env.write(env.paths.service('api'), '');
@@ -111,5 +112,37 @@ describe('sync daemon on real ZooKeeper and Redis', () => {
     const d2 = await env.startDaemon();
     const next = await d2.waitPublished();
     expect(next.version).toBeGreaterThan(first.version);
+  });
+});
+
+describe('history retention', () => {
+  it('keeps the last N versions and deletes the documents only trimmed versions referenced; a pinned version stays', async () => {
+    const env = await createTestEnv();
+    await env.write(env.paths.instance('a', 'i-1'), { url: 'http://127.0.0.1:9001', weight: 1 });
+    await env.write(env.paths.instance('b', 'i-1'), { url: 'http://127.0.0.1:9002' });
+    const d = await env.startDaemon({ keepVersions: 3 });
+    let last = await d.waitPublished();
+    const first = last;
+    for (let w = 2; w <= 6; w++) {
+      await env.write(env.paths.instance('a', 'i-1'), { url: 'http://127.0.0.1:9001', weight: w });
+      last = await d.waitPublished((m) => m.version > last.version);
+    }
+    const history = (await env.redis.zrange(`${env.prefix}history`, '0', '-1')).map(Number);
+    expect(history).toEqual([last.version - 2, last.version - 1, last.version]);
+    const kept = await Promise.all(history.map((v) => env.manifestOf(v)));
+    const referenced = new Set(kept.flatMap((m) => Object.values(m.services)));
+    const stored = (await env.redis.keys(`${env.prefix}service:*`)).map((k) => k.slice(`${env.prefix}service:`.length));
+    expect(new Set(stored)).toEqual(referenced); // a's 3 kept documents and b's one
+    expect(await env.redis.get(`${env.prefix}snapshot:${first.version}`)).toBeNull();
+
+    const pinned = history[0]!;
+    await env.write(env.paths.pin, { version: pinned });
+    await waitFor('current to move to the pin', async () => Number(await env.redis.get(`${env.prefix}current`)) === pinned);
+    for (let w = 7; w <= 10; w++) {
+      await env.write(env.paths.instance('a', 'i-1'), { url: 'http://127.0.0.1:9001', weight: w });
+      last = await d.waitPublished((m) => m.version > last.version);
+    }
+    expect(await env.manifestOf(pinned)).not.toBeNull();
+    expect((await env.redis.zrange(`${env.prefix}history`, '0', '-1')).map(Number)).toContain(pinned);
   });
 });
