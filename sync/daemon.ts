@@ -100,9 +100,11 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     }, ms);
     timers.add(t);
   };
-  const retryLater = () => {
+  /** Schedules another pass with backoff; returns false (nothing was published) for `return retryLater()`. */
+  const retryLater = (): false => {
     failures++;
     if (!stopped) after(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)), () => coalescer.trigger());
+    return false;
   };
 
   /** Reads what the store holds: the highest version and its documents (the guard's baseline). */
@@ -209,19 +211,22 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     return true;
   };
 
-  const cycle = async () => {
+  /** One pass: build from the complete tree, publish when the content changed, sync `current`. True when it published. */
+  const cycle = async (): Promise<boolean> => {
     const epoch = latch.epoch();
-    if (stopped || epoch === undefined || !tree.isComplete()) return; // never from a partial copy, never as follower
+    if (stopped || epoch === undefined || !tree.isComplete()) return false; // never from a partial copy, never as follower
     try {
       if (!storeKnown && !(await loadStoreState())) return retryLater();
       const { content, docs } = await build();
-      if (content.hash !== last?.content.hash && !(await publish(content, docs, epoch))) return retryLater();
-      if (!(await syncCurrent(epoch))) return retryLater();
+      const changed = content.hash !== last?.content.hash;
+      if (changed && !(await publish(content, docs, epoch))) return retryLater();
+      if (!(await syncCurrent(epoch))) return retryLater() || changed;
       if (appliedCurrent !== undefined) mirrors.follow(appliedCurrent);
       failures = 0;
+      return changed;
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'sync cycle failed; retrying');
-      retryLater();
+      return retryLater();
     }
   };
 

@@ -3,7 +3,11 @@
 
 export type Coalescer = { trigger(): void; /** Resolves when no run is pending or running. */ idle(): Promise<void>; stop(): void };
 
-export function createCoalescer(run: () => Promise<void>, minIntervalMs: number, now: () => number = Date.now): Coalescer {
+/**
+ * `run` resolves true when it published: only those runs count toward the interval, so a run that
+ * found nothing to do (an incomplete tree, unchanged content) never delays the next change.
+ */
+export function createCoalescer(run: () => Promise<boolean | void>, minIntervalMs: number, now: () => number = Date.now): Coalescer {
   let running = false;
   let dirty = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -23,8 +27,11 @@ export function createCoalescer(run: () => Promise<void>, minIntervalMs: number,
     if (stopped || running) return;
     dirty = false;
     running = true;
-    lastStart = now();
+    const startedAt = now();
     void run()
+      .then((published) => {
+        if (published === true) lastStart = startedAt;
+      })
       .catch(() => {}) // the runner reports its own failures
       .finally(() => {
         running = false;
