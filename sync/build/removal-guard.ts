@@ -37,9 +37,11 @@ export function createRemovalGuard(options: { holdDownMs: number; now?: () => nu
       const t = now();
       const seen = new Set<string>();
       for (const [name, before] of published) {
+        const after = candidates.get(name);
+        // The builder reuses the document of an unchanged service: nothing was removed from it.
+        if (after === before && !states.has(name)) continue;
         const publishedIds = Object.keys(before.instances);
         if (publishedIds.length === 0) continue;
-        const after = candidates.get(name);
         const removed = publishedIds.filter((id) => own(after?.instances, id) === undefined);
         if (removed.length * 2 <= publishedIds.length) continue; // not a mass removal
         seen.add(name);
