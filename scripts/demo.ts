@@ -9,6 +9,7 @@ import { waitFor } from '../dev/wait.ts';
 
 const once = process.argv.includes('--once');
 const stops: Array<() => Promise<void>> = [];
+let failureContext: () => string = () => '';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function send(edgeUrl: string, n: number): Promise<{ counts: Map<string, number>; version: string }> {
@@ -44,7 +45,7 @@ async function main() {
   say('zkedge demo: starting ZooKeeper and Redis on loopback…');
   const [zk, redis]: [Server, Server] = await Promise.all([startZooKeeper(), startRedis()]);
   stops.push(() => zk.stop(), () => redis.stop());
-  const env = { ZKEDGE_ZK: zk.address, ZKEDGE_REDIS_URL: `redis://127.0.0.1:${redis.port}`, ZKEDGE_ROOT: '/zkedge', ZKEDGE_LOG_LEVEL: 'warn' };
+  const env = { ZKEDGE_ZK: zk.address, ZKEDGE_REDIS_URL: `redis://127.0.0.1:${redis.port}`, ZKEDGE_ROOT: '/zkedge', ZKEDGE_LOG_LEVEL: process.env.DEMO_LOG ?? 'warn' };
   say(`  ZooKeeper ${zk.address}, Redis ${env.ZKEDGE_REDIS_URL}`);
 
   const backends: Backend[] = await Promise.all(['b1', 'b2', 'b3'].map((id) => startBackend(id)));
@@ -60,9 +61,12 @@ async function main() {
   if (route.code !== 0) throw new Error(`route set failed: ${route.stderr}`);
   say('  route: zkedge route set demo --host "*" --path / --service demo');
 
-  owned.push(startCli(['sync'], env));
+  const sync = startCli(['sync'], env);
+  owned.push(sync);
   const port = await freePort();
-  owned.push(startCli(['edge', '--port', String(port)], env));
+  const edgeProc = startCli(['edge', '--port', String(port)], env);
+  owned.push(edgeProc);
+  failureContext = () => `--- sync output ---\n${sync.output().slice(-3000)}\n--- edge output ---\n${edgeProc.output().slice(-3000)}`;
   const edgeUrl = `http://127.0.0.1:${port}`;
   say(`  sync daemon and Node edge started; edge at ${edgeUrl}`);
   await waitFor(
@@ -82,10 +86,11 @@ async function main() {
   printSplit('Traffic split', await send(edgeUrl, 1_000), weights);
 
   say('\n$ zkedge weight demo b1 7');
+  // read the version first: the change reaches the edge in milliseconds, before the CLI process exits
+  const before = (await fetch(`${edgeUrl}/_zkedge/health`).then((r) => r.json())) as { version: number };
   const w = await runCli(['weight', 'demo', 'b1', '7'], env);
   if (w.code !== 0) throw new Error(`weight failed: ${w.stderr}`);
   weights.b1 = 7;
-  const before = (await fetch(`${edgeUrl}/_zkedge/health`).then((r) => r.json())) as { version: number };
   await waitFor('the edge to serve the new version', async () => ((await fetch(`${edgeUrl}/_zkedge/health`).then((r) => r.json())) as { version: number }).version > before.version, 30_000, 20);
   printSplit('Traffic split after the weight change', await send(edgeUrl, 1_000), weights);
 
@@ -105,7 +110,7 @@ let exitCode = 0;
 try {
   await main();
 } catch (e) {
-  process.stderr.write(`demo failed: ${(e as Error).message}\n`);
+  process.stderr.write(`demo failed: ${(e as Error).message}\n${failureContext()}\n`);
   exitCode = 1;
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});
