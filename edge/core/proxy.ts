@@ -34,7 +34,9 @@ export function targetUrl(base: URL, path: string, search: string): URL {
 export async function proxyToService(input: ProxyInput): Promise<Result<Response>> {
   const { service, request, picker } = input;
   const cfg = service.doc.config;
-  const canRetry = IDEMPOTENT.has(request.method) && request.body === null;
+  // GET and HEAD carry no body: not touching `request.body` spares building one (Node adapter).
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
+  const canRetry = IDEMPOTENT.has(request.method) && !hasBody;
   const attempts = canRetry ? 1 + cfg.retries : 1;
   const headers = upstreamHeaders(request.headers, {
     clientIp: input.clientIp,
@@ -43,7 +45,7 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
     forwardedFor: input.forwardedFor,
   });
   const tried = new Set<string>();
-  let last: ZkedgeError = new ZkedgeError('no_backend', `service ${service.name} has no instance with weight above 0 that the edge may send to`);
+  let last: ZkedgeError | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const instance = picker.pick(service, { ...input.ctx, now: input.now() }, tried);
     if (instance === undefined) break;
@@ -54,13 +56,13 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
         url: targetUrl(instance.url, input.path, input.url.search),
         method: request.method,
         headers,
-        body: request.body,
+        body: hasBody ? request.body : null,
         timeoutMs: cfg.timeoutMs,
         addressCheck: service.policy.reasonRefusedAddress,
         poolKey: service.name,
       });
       picker.succeeded(service.name, instance.id, input.now());
-      return ok(new Response(res.body, { status: res.status, statusText: res.statusText, headers: stripHopByHop(new Headers(res.headers)) }));
+      return ok(withoutHopByHop(res));
     } catch (e) {
       const kind = e instanceof UpstreamError ? e.kind : 'protocol';
       if (kind === 'connect' || kind === 'timeout') picker.failed(service.name, instance.id, input.now());
@@ -75,5 +77,15 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
       picker.finished(service.name, instance.id);
     }
   }
-  return err(last);
+  return err(last ?? new ZkedgeError('no_backend', `service ${service.name} has no instance with weight above 0 that the edge may send to`));
+}
+
+/** Strips hop-by-hop response headers in place; a response with immutable headers (fetch on Workers) is copied. */
+function withoutHopByHop(res: Response): Response {
+  try {
+    stripHopByHop(res.headers);
+    return res;
+  } catch {
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: stripHopByHop(new Headers(res.headers)) });
+  }
 }

@@ -11,6 +11,42 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 export type UndiciTransport = { transport: Transport; close(): Promise<void> };
 
+const SMALL_BODY = 64 * 1024;
+
+/**
+ * A pull-based web stream over a Node body. Not `Readable.toWeb`: with it, a client that goes away
+ * mid-response can crash the process ("Controller is already closed", nodejs/node#64529).
+ * Cancelling (the client left) destroys the upstream body, which returns the socket to the pool.
+ */
+function toWebStream(body: Readable): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let finished = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { value, done } = await chunks.next();
+          if (finished) return;
+          if (done) {
+            finished = true;
+            controller.close();
+          } else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        } catch (e) {
+          if (!finished) {
+            finished = true;
+            controller.error(e);
+          }
+        }
+      },
+      cancel(reason) {
+        finished = true;
+        body.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 export type UndiciTransportOptions = { connections?: number; /** for tests: a resolver standing in for DNS */ lookup?: typeof dnsLookup };
 
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
@@ -53,7 +89,13 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       res.body.resume();
       return new Response(null, { status: res.statusCode, headers: out });
     }
-    return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.statusCode, headers: out });
+    const length = Number(res.headers['content-length']);
+    if (Number.isFinite(length) && length <= SMALL_BODY) {
+      // Small bodies are read whole: the server then writes headers and body in one go.
+      const bytes = new Uint8Array(await res.body.arrayBuffer());
+      return new Response(bytes, { status: res.statusCode, headers: out });
+    }
+    return new Response(toWebStream(res.body), { status: res.statusCode, headers: out });
   };
 
   return {

@@ -1,6 +1,6 @@
 // The published formats: the manifest `snapshot:<v>` and the service document `service:<h>`.
 import { z } from 'zod';
-import { NameSchema } from './names.ts';
+import { NameSchema, isValidName } from './names.ts';
 import { MetaSchema, TargetUrlSchema, WeightSchema, ZoneSchema } from './instance.ts';
 import { ServiceConfigSchema } from './service-config.ts';
 import { SplitEntrySchema } from './route.ts';
@@ -14,6 +14,19 @@ const HashSchema = z.string().regex(/^[0-9a-f]{64}$/, { message: 'expected a SHA
 /** Bucket table: side (service name) → list of half-open [start, end) bucket ranges. */
 export const BucketTableSchema = z.record(NameSchema, z.array(z.tuple([z.number().int().min(0), z.number().int().max(BUCKET_COUNT)])));
 export type BucketTable = z.infer<typeof BucketTableSchema>;
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * Service name → document hash. Checked by one loop rather than a schema per entry: a manifest
+ * lists every service (1,000s), and edges parse one on every change.
+ */
+const ServiceHashesSchema = z.record(z.string(), z.string()).superRefine((services, ctx) => {
+  for (const [name, hash] of Object.entries(services)) {
+    if (!isValidName(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a service name of 1-128 characters of A-Z a-z 0-9 . _ -' });
+    else if (!HASH.test(hash)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a SHA-256 hex digest' });
+  }
+});
 
 export const ManifestRouteSchema = z.object({
   host: z.string(),
@@ -31,7 +44,7 @@ export const ManifestSchema = z.object({
   hash: HashSchema,
   createdAt: z.string(),
   source: z.object({ zxid: z.string() }),
-  services: z.record(NameSchema, HashSchema),
+  services: ServiceHashesSchema,
   routes: z.record(NameSchema, ManifestRouteSchema),
   config: z.record(NameSchema, z.unknown()),
 });

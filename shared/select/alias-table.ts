@@ -37,14 +37,24 @@ export function createAliasTable(weights: readonly number[]): AliasTable {
   }
   for (const i of large) prob[i] = 1;
   for (const i of small) prob[i] = 1; // only floating-point residue lands here
-  const target = Uint32Array.from(live);
+  // One 8-byte record per column (threshold, then the target of the alias branch), mapped to the
+  // caller's indexes: a pick touches one cache line however large the table (flat cost at 100k).
+  const buffer = new ArrayBuffer(n * 8);
+  const threshold = new Float32Array(buffer);
+  const target = new Uint32Array(buffer);
+  const own = Uint32Array.from(live);
+  const identity = n === weights.length; // no weight-0 entry: column c is entry c
+  for (let c = 0; c < n; c++) {
+    threshold[2 * c] = Math.fround(prob[c] as number) >= 1 ? 2 : (prob[c] as number); // ≥ 1: never take the alias
+    target[2 * c + 1] = own[alias[c] as number] as number;
+  }
   return {
     size: n,
     pick(random) {
       const u = random() * n;
       const column = Math.min(n - 1, Math.floor(u));
-      const entry = u - column < (prob[column] as number) ? column : (alias[column] as number);
-      return target[entry] as number;
+      if (u - column >= (threshold[2 * column] as number)) return target[2 * column + 1] as number;
+      return identity ? column : (own[column] as number);
     },
   };
 }

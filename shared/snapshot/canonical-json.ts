@@ -5,6 +5,42 @@
  * bigint): the caller passes parsed JSON, so that is a programmer error.
  */
 export function canonicalJson(value: unknown): string {
+  // Fast path: data whose object keys are already in order (as the daemon writes them) is exactly
+  // what the engine's JSON.stringify produces — the same number and string forms (RFC 8785 §3.2.2).
+  return isCanonicalOrder(value) ? JSON.stringify(value) : slowCanonicalJson(value);
+}
+
+/** True when every object's keys are sorted by UTF-16 code units and no value needs special handling. */
+function isCanonicalOrder(value: unknown): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'boolean':
+    case 'string':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (Array.isArray(value)) {
+        for (const v of value) if (v === undefined || !isCanonicalOrder(v)) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return false;
+      const obj = value as Record<string, unknown>;
+      let previous: string | undefined;
+      for (const key in obj) {
+        if (previous !== undefined && !(previous < key)) return false;
+        previous = key;
+        const v = obj[key];
+        if (v === undefined || !isCanonicalOrder(v)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function slowCanonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -15,11 +51,11 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       return JSON.stringify(value); // JSON.stringify escapes exactly the RFC 8785 §3.2.2.2 set
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+      if (Array.isArray(value)) return `[${value.map((v) => slowCanonicalJson(v === undefined ? null : v)).join(',')}]`;
       const obj = value as Record<string, unknown>;
       // Default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
       const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${slowCanonicalJson(obj[k])}`).join(',')}}`;
     }
     default:
       throw new TypeError(`canonicalJson: ${typeof value} is not valid JSON`);

@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../dev/backend.ts';
 import { freePort } from '../../dev/ports.ts';
@@ -104,6 +105,42 @@ describe('edge failures, retries and safety on real backends', () => {
     const status = await rawBytes(edge.port, 'POST /x HTTP/1.1\r\nHost: api.test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: api.test\r\n\r\n');
     expect(status).toMatch(/^HTTP\/1\.1 400/);
     expect(good.hits).toBe(before);
+  });
+
+  it('survives clients that leave in the middle of a streamed response', async () => {
+    const streaming = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }); // chunked: no content-length
+      let n = 0;
+      const timer = setInterval(() => {
+        if (n++ === 50 || res.destroyed) {
+          clearInterval(timer);
+          res.end();
+        } else res.write('x'.repeat(16_384));
+      }, 10);
+    });
+    await new Promise<void>((r) => streaming.listen(0, '127.0.0.1', () => r()));
+    const port = (streaming.address() as { port: number }).port;
+    try {
+      await setup({ stream: { instances: { s1: { url: `http://127.0.0.1:${port}` } } } });
+      for (let i = 0; i < 5; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: edge.port, path: '/x', headers: { host: 'stream.test' } }, (res) => {
+            res.once('data', () => {
+              req.destroy(); // the client goes away after the first chunk
+              resolve();
+            });
+          });
+          req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+          req.end();
+        });
+      }
+      const after = await get('stream.test');
+      expect(after.status).toBe(200);
+      expect(after.body.length).toBe(50 * 16_384);
+    } finally {
+      streaming.closeAllConnections();
+      await new Promise<void>((r) => streaming.close(() => r()));
+    }
   });
 
   it('ignores a client-written x-forwarded-for unless hops are trusted', async () => {
