@@ -22,3 +22,20 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Resolves with the first `name` event whose payload satisfies `match`; rejects after `timeoutMs`. */
+export function nextEvent<T>(emitter: import('node:events').EventEmitter, name: string, match: (v: T) => boolean = () => true, timeoutMs = 10_000, what = `"${name}"`): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(name, on);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const on = (v: T) => {
+      if (!match(v)) return;
+      clearTimeout(timer);
+      emitter.off(name, on);
+      resolve(v);
+    };
+    emitter.on(name, on);
+  });
+}

@@ -238,7 +238,12 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     const epoch = latch.epoch();
     if (epoch !== undefined && last !== undefined && storeKnown) {
       const intact = await store.isIntact(last.manifest.version);
-      if (intact.ok && !intact.value) {
+      // Only `current` lost (evicted, deleted by hand) while the manifest is there: point it again.
+      const desired = pinned ?? last.manifest.version;
+      if (intact.ok && !intact.value && (await store.setCurrent(desired, epoch)).ok) {
+        log.warn({ version: desired }, 'store lost current; restored it');
+        appliedCurrent = desired;
+      } else if (intact.ok && !intact.value) {
         log.warn({ version: last.manifest.version }, 'store lost the current snapshot; republishing it');
         store.forgetWritten();
         const r = await store.publish({ manifest: last.manifest, documents: last.content.documents, epoch, makeCurrent: pinned === undefined });
@@ -281,6 +286,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
       latch.events.on('elected', () => {
         guard.reset(); // a new leader starts its own hold-down
         storeKnown = false;
+        store.forgetWritten(); // another leader may have trimmed documents meanwhile: write and count afresh
         guardStatusText = '';
         metrics.leader.set(1);
         events.emit('leader', true);

@@ -25,6 +25,8 @@ export type ForwardedInfo = { clientIp: string | undefined; proto: string; host:
 export function upstreamHeaders(incoming: Headers, info: ForwardedInfo): Headers {
   const headers = stripHopByHop(new Headers(incoming));
   headers.delete('host');
+  headers.delete('expect'); // the edge's server already answered 100-continue; undici refuses to forward it
+  headers.delete('forwarded'); // RFC 7239 from the client is untrusted; x-forwarded-* are set below
   headers.delete('x-zkedge-preview'); // edge-only controls never reach a backend
   headers.delete('x-zkedge-token');
   headers.delete('content-length'); // the transport frames the streamed body itself

@@ -41,7 +41,7 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
   const headers = upstreamHeaders(request.headers, {
     clientIp: input.clientIp,
     proto: input.url.protocol.replace(':', ''),
-    host: request.headers.get('host') ?? input.url.host,
+    host: input.url.host, // what the route was matched on
     forwardedFor: input.forwardedFor,
   });
   const tried = new Set<string>();
@@ -59,7 +59,7 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
         body: hasBody ? request.body : null,
         timeoutMs: cfg.timeoutMs,
         addressCheck: service.policy.reasonRefusedAddress,
-        poolKey: service.name,
+        poolKey: `${service.name}|${JSON.stringify(cfg.allowedTargets ?? null)}`, // a policy change gets new pools
       });
       picker.succeeded(service.name, instance.id, input.now());
       return ok(withoutHopByHop(res));

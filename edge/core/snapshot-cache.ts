@@ -98,8 +98,6 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
           refuse(version, loaded.error.message, loaded.error.code !== 'not_found');
           return ok({ version: current?.version, changed: false });
         }
-        const live = new Set(Object.values(manifest.value.services));
-        for (const h of [...views.keys()]) if (!live.has(h)) views.delete(h);
       }
       const loadedSnapshot = createLoadedSnapshot(manifest.value, now());
       if (!loadedSnapshot.ok) {
@@ -108,6 +106,11 @@ export function createSnapshotCache(options: SnapshotCacheOptions): SnapshotCach
       }
       previous = current;
       current = loadedSnapshot.value;
+      if (options.mode === 'eager') {
+        // only now that the new snapshot is in: documents it does not reference are dropped
+        const live = new Set(Object.values(manifest.value.services));
+        for (const h of [...views.keys()]) if (!live.has(h)) views.delete(h);
+      }
       checkedAt = current.loadedAt;
       lastError = undefined;
       log.info({ version, hash: manifest.value.hash }, 'snapshot loaded');

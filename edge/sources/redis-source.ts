@@ -12,7 +12,7 @@ export type RedisSource = SnapshotSource & {
 export function createRedisSource(options: { url: string; prefix: string }): RedisSource {
   const keys = storeKeys(options.prefix);
   // Fail fast while Redis is down: the edge keeps serving its last snapshot and polls again.
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 1, lazyConnect: false });
+  const redis = new Redis(options.url, { maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: 5_000, keepAlive: 10_000 });
   redis.on('error', () => {});
   let sub: Redis | undefined;
   return {

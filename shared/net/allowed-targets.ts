@@ -62,7 +62,9 @@ export function createTargetPolicy(allowedTargets: readonly string[] | undefined
     }
     return undefined;
   };
-  const reasonRefusedAddress = (address: string): string | undefined => {
+  const reasonRefusedAddress = (raw: string): string | undefined => {
+    const address = raw.replace(/%.*$/, ''); // an IPv6 zone id is no part of the address
+    if (parseIp(address) === undefined) return `resolved address ${JSON.stringify(raw)} is not an IP address`;
     if (!isForbiddenByDefault(address)) return undefined;
     if (patterns.some((p) => p.kind === 'cidr' && matchesPattern(p, address))) return undefined;
     return `address ${address} is link-local or cloud metadata: list it in allowedTargets to allow it`;

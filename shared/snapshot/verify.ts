@@ -1,10 +1,12 @@
 // Readers' side of the snapshot contract: parse, then check every hash before trusting a byte.
 import { ZkedgeError, err, ok, type Result } from '../errors.ts';
-import { describeIssues } from '../schema/parse.ts';
+import { MAX_JSON_DEPTH, describeIssues, jsonDepth } from '../schema/parse.ts';
 import { ManifestSchema, ServiceDocumentSchema, rootHashInput, type Manifest, type ServiceDocument } from '../schema/snapshot.ts';
 import { hashJson } from './hash.ts';
 
 function parseJson(text: string, where: string): Result<Record<string, unknown>> {
+  // Hashing and validation recurse: refuse nesting they could not handle, before they throw.
+  if (jsonDepth(text) > MAX_JSON_DEPTH + 8) return err(new ZkedgeError('invalid_input', `${where} is nested deeper than ${MAX_JSON_DEPTH + 8} levels`));
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return ok(value as Record<string, unknown>);

@@ -65,7 +65,7 @@ type RedisWithPublish = Redis & {
 
 export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { readonly redis: Redis } {
   const keys = storeKeys(options.prefix);
-  const redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) as RedisWithPublish;
+  const redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: 5_000, keepAlive: 10_000 }) as RedisWithPublish;
   redis.on('error', () => {}); // connection errors surface as failed commands; ioredis reconnects
   redis.defineCommand('zkedgePublish', { numberOfKeys: 4, lua: PUBLISH_SCRIPT });
   redis.defineCommand('zkedgeSetCurrent', { numberOfKeys: 3, lua: SET_CURRENT_SCRIPT });

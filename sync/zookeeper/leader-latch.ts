@@ -69,8 +69,19 @@ export function createLeaderLatch(zk: ZkClient, dir: string, log: Logger): Leade
   const join = async (mine: number) => {
     if (closed || mine !== session) return;
     await zk.mkdirp(dir);
-    ours = await zk.create(`${dir}/${PREFIX}`, '', ZK.ZOO_EPHEMERAL_SEQUENTIAL);
+    // Curator's "protected" mode: a create whose reply was lost may have made our node already.
+    ours = (await findOurs()) ?? (await zk.create(`${dir}/${PREFIX}`, '', ZK.ZOO_EPHEMERAL_SEQUENTIAL));
     await check(mine);
+  };
+
+  const findOurs = async (): Promise<string | undefined> => {
+    const sid = zk.sessionId();
+    const res = await zk.getChildren(dir, false);
+    for (const name of res?.children ?? []) {
+      const node = await zk.getData(`${dir}/${name}`, false);
+      if (node !== null && sid !== '' && BigInt(`0x${node.stat.ephemeralOwner}`) === BigInt(`0x${sid}`)) return `${dir}/${name}`;
+    }
+    return undefined;
   };
 
   const run = (fn: () => Promise<void>) =>
@@ -96,7 +107,7 @@ export function createLeaderLatch(zk: ZkClient, dir: string, log: Logger): Leade
           session++;
           ours = undefined;
           run(() => join(session));
-        } else run(() => check(session)); // reconnected: the node survived; re-check our rank
+        } else run(() => (ours === undefined ? join(session) : check(session))); // reconnected: a join that failed is retried
       });
       if (zk.state === 'connected' || zk.state === 'reconnected') run(() => join(session));
     },

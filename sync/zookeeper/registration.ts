@@ -23,7 +23,8 @@ export function holdRegistration(zk: ZkClient, dir: string, path: string, data: 
     log.info({ path }, 'registered');
   };
   zk.events.on('state', (s) => {
-    if (s === 'connected') void register().catch((e: Error) => log.error({ path, err: e.message }, 'registration failed'));
+    // connected: a new session (the node went with the old one); reconnected: a create may have failed meanwhile
+    if (s === 'connected' || s === 'reconnected') void register().catch((e: Error) => log.error({ path, err: e.message }, 'registration failed'));
   });
   const first = zk.state === 'connected' || zk.state === 'reconnected' ? register() : new Promise<void>((resolve, reject) => zk.events.once('state', () => register().then(resolve, reject)));
   return {

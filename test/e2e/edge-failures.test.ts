@@ -143,6 +143,23 @@ describe('edge failures, retries and safety on real backends', () => {
     }
   });
 
+  it('forwards an upload sent with Expect: 100-continue', async () => {
+    await setup({ api: { instances: { good: { url: good.url } } } });
+    const body = 'y'.repeat(200_000);
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: edge.port, method: 'PUT', path: '/upload', headers: { host: 'api.test', expect: '100-continue', 'content-length': String(body.length) } }, (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (text += c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+      });
+      req.on('continue', () => req.end(body));
+      req.on('error', reject);
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).body.length).toBe(body.length);
+  });
+
   it('ignores a client-written x-forwarded-for unless hops are trusted', async () => {
     await setup({ api: { instances: { good: { url: good.url } } } });
     const r = await rawRequest(edge.port, { path: '/x', headers: { host: 'api.test', 'x-forwarded-for': '6.6.6.6' } });

@@ -88,7 +88,7 @@ describe('Node edge end to end (ZooKeeper → daemon → Redis → edge → back
     expect(echoed.headers['x-keep']).toBe('yes');
     expect(echoed.headers['x-secret']).toBeUndefined();
     expect(echoed.headers['x-forwarded-for']).toBe('127.0.0.1');
-    expect(echoed.headers['x-forwarded-host']).toBe('API.example.com:8080');
+    expect(echoed.headers['x-forwarded-host']).toBe('api.example.com:8080'); // the host the route matched, normalised
     expect(echoed.headers['x-forwarded-proto']).toBe('http');
 
     const none = await fetch(`${edgeUrl}/v2/users`, { headers: { host: 'api.example.com' } });

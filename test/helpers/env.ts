@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { inject, onTestFinished } from 'vitest';
+import { nextEvent } from '../../dev/wait.ts';
+export { nextEvent };
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import type { Manifest } from '../../shared/schema/snapshot.ts';
 import type { Report } from '../../sync/build/node-validator.ts';
@@ -12,22 +14,6 @@ import { createRedisStore } from '../../sync/publish/redis-store.ts';
 import { createTreePaths } from '../../sync/zookeeper/tree-paths.ts';
 import { createZkClient, ZkOpError, ZK, type ZkClient } from '../../sync/zookeeper/zk-client.ts';
 
-/** Resolves with the first event whose payload satisfies `match`; rejects after `timeoutMs`. */
-export function nextEvent<T>(emitter: EventEmitter, name: string, match: (v: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(name, on);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for "${name}"`));
-    }, timeoutMs);
-    const on = (v: T) => {
-      if (!match(v)) return;
-      clearTimeout(timer);
-      emitter.off(name, on);
-      resolve(v);
-    };
-    emitter.on(name, on);
-  });
-}
 
 export type TestEnv = Awaited<ReturnType<typeof createTestEnv>>;
 

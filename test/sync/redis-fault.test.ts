@@ -28,6 +28,9 @@ describe('Redis faults', () => {
     const manifest = JSON.parse((await client.get(`${env.prefix}snapshot:${first.version}`))!);
     expect(await client.get(`${env.prefix}service:${manifest.services.api}`)).not.toBeNull();
 
+    await client.del(`${env.prefix}current`); // only `current` lost (evicted, deleted by hand)
+    await waitFor('current to be restored', async () => Number(await client.get(`${env.prefix}current`)) === first.version, 10_000);
+
     await redis.stop();
     redis = await startRedis({ port: redis.port });
     await waitFor('current to be republished after a restart', async () => Number(await client.get(`${env.prefix}current`)) === first.version, 15_000);
