@@ -33,6 +33,8 @@ export type EdgeDeps = {
   localZone?: (c: Context) => string | undefined;
   /** Per-process selection state; one is created when not given. */
   picker?: InstancePicker;
+  /** Called once per request with its outcome (Node: Prometheus metrics). */
+  observe?: (outcome: { status: number; durationMs: number; internal: boolean }) => void;
   /** Called before a request is routed (Workers re-check `current` here). */
   beforeRoute?: () => Promise<void>;
 };
@@ -53,7 +55,9 @@ export function createApp(deps: EdgeDeps): Hono {
   const fail = (c: Context, code: ErrorCode, message: string) => c.json(errorBody(code, message), httpStatusOf[code] as 400);
 
   app.use('*', async (c, next) => {
+    const started = deps.observe ? performance.now() : 0;
     await next();
+    deps.observe?.({ status: c.res.status, durationMs: performance.now() - started, internal: c.req.path.startsWith('/_zkedge/') });
     const snap = deps.cache.current();
     if (snap !== undefined) c.res.headers.set('x-zkedge-version', String(snap.version));
   });

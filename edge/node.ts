@@ -8,6 +8,8 @@ import { createApp } from './app.ts';
 import { createSnapshotCache, type SnapshotCache } from './core/snapshot-cache.ts';
 import { createUndiciTransport } from './node/undici-transport.ts';
 import { createInstancePicker } from './core/instance-picker.ts';
+import { createEdgeMetrics } from './node/edge-metrics.ts';
+import { startAdminServer } from '../node/admin-server.ts';
 import { createRedisSource } from './sources/redis-source.ts';
 
 export type NodeEdgeOptions = {
@@ -20,12 +22,14 @@ export type NodeEdgeOptions = {
   staleAfterMs: number;
   adminToken?: string;
   trustedHops?: number;
+  /** Serve /healthz and Prometheus /metrics on this port (loopback) when given. */
+  adminPort?: number;
   /** Ejection cooldown of a failing instance: base, doubled on each failure in a row, capped. */
   ejection?: { baseMs: number; maxMs: number };
   log: Logger;
 };
 
-export type NodeEdge = { port: number; cache: SnapshotCache; server: Server; close(): Promise<void> };
+export type NodeEdge = { port: number; adminPort: number | undefined; cache: SnapshotCache; server: Server; close(): Promise<void> };
 
 /** Starts serving at once (503 no_snapshot until the first snapshot loads). Close is idempotent. */
 export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge> {
@@ -34,8 +38,10 @@ export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge>
   const cache = createSnapshotCache({ source, mode: 'eager', log });
   const undici = createUndiciTransport();
   let lastFailure: string | undefined;
+  const metrics = createEdgeMetrics();
   const refresh = async () => {
     const r = await cache.refresh();
+    if (!r.ok) metrics.refreshFailures.inc();
     const failure = r.ok ? undefined : r.error.message;
     if (failure !== lastFailure) {
       if (failure) log.warn({ err: failure }, 'snapshot refresh failed; serving the last good snapshot');
@@ -52,6 +58,7 @@ export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge>
     trustedHops: options.trustedHops ?? 0,
     localZone: () => options.zone,
     picker: createInstancePicker(options.ejection),
+    observe: metrics.observe,
   });
   const server = createServer(getRequestListener(app.fetch));
   await new Promise<void>((resolve, reject) => {
@@ -62,16 +69,37 @@ export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge>
   const poll = setInterval(() => void refresh(), options.pollMs);
   await refresh();
   const port = (server.address() as AddressInfo).port;
+  const admin =
+    options.adminPort === undefined
+      ? undefined
+      : await startAdminServer({
+          port: options.adminPort,
+          host: '127.0.0.1',
+          registry: metrics.registry,
+          health: () => {
+            const snap = cache.current();
+            metrics.snapshotVersion.set(snap?.version ?? 0);
+            metrics.snapshotAge.set(snap ? (Date.now() - (cache.checkedAt() ?? snap.loadedAt)) / 1000 : 0);
+            return { ok: snap !== undefined, body: { version: snap?.version ?? null, lastError: cache.lastError() ?? null } };
+          },
+          beforeMetrics: () => {
+            const snap = cache.current();
+            metrics.snapshotVersion.set(snap?.version ?? 0);
+            metrics.snapshotAge.set(snap ? (Date.now() - (cache.checkedAt() ?? snap.loadedAt)) / 1000 : 0);
+          },
+        });
   log.info({ port, host: options.host }, 'edge listening');
   let closed = false;
   return {
     port,
+    adminPort: admin?.port,
     cache,
     server,
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(poll);
+      await admin?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await undici.close();

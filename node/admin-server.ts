@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 
 export type AdminServer = { port: number; close(): Promise<void> };
 
-export async function startAdminServer(opts: { port: number; host: string; registry: Registry; health: () => { ok: boolean; body: unknown } }): Promise<AdminServer> {
+export async function startAdminServer(opts: { port: number; host: string; registry: Registry; health: () => { ok: boolean; body: unknown }; beforeMetrics?: () => void }): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
@@ -13,6 +13,7 @@ export async function startAdminServer(opts: { port: number; host: string; regis
       res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify(h.body));
     } else if (req.method === 'GET' && path === '/metrics') {
+      opts.beforeMetrics?.();
       void opts.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': opts.registry.contentType });
         res.end(text);

@@ -30,7 +30,8 @@ describe('the zkedge CLI as operators run it', () => {
     expect((await runCli(['config', 'set', 'banner', '{"text":"sale"}'], vars)).code).toBe(0);
     const port = await freePort();
     const adminPort = await freePort();
-    procs.push(startCli(['sync', '--admin-port', String(adminPort)], vars), startCli(['edge', '--port', String(port)], vars));
+    const edgeAdminPort = await freePort();
+    procs.push(startCli(['sync', '--admin-port', String(adminPort)], vars), startCli(['edge', '--port', String(port), '--admin-port', String(edgeAdminPort)], vars));
     const edge = `http://127.0.0.1:${port}`;
     const version = async () => {
       const r = await fetch(`${edge}/_zkedge/health`).catch(() => undefined);
@@ -61,6 +62,11 @@ describe('the zkedge CLI as operators run it', () => {
       const r = await rawRequest(port, { path: `/cart/${i}`, headers: { host: 'shop.example.com' } });
       expect(r.headers['x-backend']).toBe('c2');
     }
+
+    const edgeMetrics = await (await fetch(`http://127.0.0.1:${edgeAdminPort}/metrics`)).text();
+    expect(edgeMetrics).toMatch(/^zkedge_edge_requests_total\{status="200"\} (2[0-9]|[3-9][0-9]|[1-9][0-9]{2,})$/m);
+    expect(edgeMetrics).toMatch(/^zkedge_edge_requests_total\{status="404"\} 1$/m);
+    expect(edgeMetrics).toMatch(new RegExp(`^zkedge_edge_snapshot_version ${await version()}$`, 'm'));
 
     // stopping a registration removes its ephemeral node at once
     await procs[1]!.stop();

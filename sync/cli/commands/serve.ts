@@ -98,11 +98,14 @@ export function registerServeCommands(program: Command): void {
     .option('--poll-ms <n>', 'poll `current` this often as a backstop to push', '2000')
     .option('--stale-after-ms <n>', 'health says "stale" when the snapshot is older than this', '300000')
     .option('--trusted-hops <n>', 'proxies in front of the edge whose x-forwarded-for entries are trusted', '0')
-    .action(async (o: { port?: string; host?: string; zone?: string; pollMs: string; staleAfterMs: string; trustedHops: string }, cmd: Command) => {
+    .option('--admin-port <n>', 'port for /healthz and Prometheus /metrics (127.0.0.1)')
+    .action(async (o: { port?: string; host?: string; zone?: string; pollMs: string; staleAfterMs: string; trustedHops: string; adminPort?: string }, cmd: Command) => {
       const common = resolveCommon(cmd.optsWithGlobals<CommonFlags>(), process.env, ['redis', 'redisPrefix']);
       const port = parseFlag(IntFlag(0, 65_535), o.port ?? process.env.ZKEDGE_PORT ?? '8787', '--port');
       const log = createLogger('edge', logLevel());
+      const adminPort = o.adminPort === undefined ? undefined : parseFlag(IntFlag(0, 65_535), o.adminPort, '--admin-port');
       const edge = await startNodeEdge({
+        ...(adminPort !== undefined ? { adminPort } : {}),
         redisUrl: common.redis,
         redisPrefix: common.redisPrefix,
         port,
