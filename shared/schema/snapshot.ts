@@ -68,5 +68,6 @@ export type ServiceDocument = z.infer<typeof ServiceDocumentSchema>;
 
 /** The part of a manifest the root hash covers (DESIGN.md: not version, createdAt or source). */
 export function rootHashInput(m: Pick<Manifest, 'schema' | 'services' | 'routes' | 'config'>): unknown {
-  return { schema: m.schema, services: m.services, routes: m.routes, config: m.config };
+  // keys in canonical order, so the canonical form is the engine's own JSON.stringify (fast path)
+  return { config: m.config, routes: m.routes, schema: m.schema, services: m.services };
 }

@@ -7,7 +7,39 @@
 export function canonicalJson(value: unknown): string {
   // Fast path: data whose object keys are already in order (as the daemon writes them) is exactly
   // what the engine's JSON.stringify produces — the same number and string forms (RFC 8785 §3.2.2).
-  return isCanonicalOrder(value) ? JSON.stringify(value) : slowCanonicalJson(value);
+  if (isCanonicalOrder(value)) return JSON.stringify(value);
+  // Otherwise sort a copy (objects already in order are shared, not copied) and let the engine
+  // serialise it; only objects with integer-like keys, which engines always put first, need the
+  // slow path.
+  const sorted = sortedCopy(value);
+  return sorted === SLOW ? slowCanonicalJson(value) : JSON.stringify(sorted);
+}
+
+const SLOW = Symbol('slow');
+const INTEGER_KEY = /^(0|[1-9][0-9]{0,9})$/;
+
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return typeof value === 'number' && !Number.isFinite(value) ? SLOW : value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i] === undefined ? null : sortedCopy(value[i]);
+      if (v === SLOW) return SLOW;
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
+  if (isCanonicalOrder(value)) return value;
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj).sort()) {
+    if (INTEGER_KEY.test(key)) return SLOW;
+    if (obj[key] === undefined) continue;
+    const v = sortedCopy(obj[key]);
+    if (v === SLOW) return SLOW;
+    out[key] = v;
+  }
+  return out;
 }
 
 /** True when every object's keys are sorted by UTF-16 code units and no value needs special handling. */

@@ -15,7 +15,7 @@ export function withBucketTables(routes: Record<string, ManifestRoute>, previous
     const before = previous?.[name]?.buckets;
     // A table that does not partition the buckets for its own split is not a base to move from.
     const base = before !== undefined && previous?.[name] && validateBucketTable(before, previous[name].split) === undefined ? before : undefined;
-    out[name] = { ...plain, buckets: deriveBucketTable(base, route.split) };
+    out[name] = { buckets: deriveBucketTable(base, route.split), ...plain }; // keys in canonical order
   }
   return out;
 }

@@ -35,6 +35,25 @@ describe('canonical JSON and hashing', () => {
     );
   });
 
+  it('agrees with a plain reference implementation of RFC 8785 on any value, in any key order', () => {
+    const reference = (v: unknown): string => {
+      if (v === null || typeof v !== 'object') return JSON.stringify(v);
+      if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+      const o = v as Record<string, unknown>;
+      return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer(), (value, seed) => {
+        let s = seed;
+        const random = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+        const shuffled = shuffleKeys(value, random);
+        expect(canonicalJson(shuffled)).toBe(reference(value));
+      }),
+      { numRuns: 500 },
+    );
+    expect(canonicalJson({ b: { '10': 1, '9': 2, a: [{ d: 1, c: 2 }] }, a: 1 })).toBe('{"a":1,"b":{"10":1,"9":2,"a":[{"c":2,"d":1}]}}');
+  });
+
   it('round-trips: parsing the canonical form gives back the same value', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
