@@ -88,6 +88,11 @@ export function createApp(deps: EdgeDeps): Hono {
   });
 
   app.all('/_zkedge/*', (c) => fail(c, 'not_found', `no such endpoint ${c.req.path}`));
+  // "//_zkedge/x" or "/_zkedge%2Fx" must not reach a backend that would normalise it to /_zkedge/x.
+  app.use('*', async (c, next) => {
+    if (/^\/*_zkedge(\/|%2f|$)/i.test(new URL(c.req.url).pathname)) return fail(c, 'not_found', `no such endpoint ${c.req.path}`);
+    await next();
+  });
 
   app.all('*', async (c) => {
     const req = c.req.raw;

@@ -65,7 +65,8 @@ export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge>
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
-  await source.subscribe(() => void refresh());
+  // Not awaited: while Redis is down the edge still starts, answers, and polls.
+  void source.subscribe(() => void refresh()).catch((e: Error) => log.warn({ err: e.message }, 'subscribing to snapshot events failed; polling only'));
   const poll = setInterval(() => void refresh(), options.pollMs);
   await refresh();
   const port = (server.address() as AddressInfo).port;

@@ -83,6 +83,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
   let highest = 0;
   let last: Published | undefined;
   let storeKnown = false;
+  let storeHighestHash: string | undefined;
   let appliedCurrent: number | undefined;
   let pinned: number | undefined;
   let guardStatusText = '';
@@ -115,6 +116,7 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
       return false;
     }
     highest = Math.max(highest, state.value.highest);
+    storeHighestHash = state.value.highestHash;
     appliedCurrent = state.value.current;
     if (state.value.highest > 0 && state.value.highest !== last?.manifest.version) {
       const snap = await store.readSnapshot(state.value.highest);
@@ -218,7 +220,8 @@ export function createSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     try {
       if (!storeKnown && !(await loadStoreState())) return retryLater();
       const { content, docs } = await build();
-      const changed = content.hash !== last?.content.hash;
+      // Without a readable baseline, the store's highest root hash still says whether content changed.
+      const changed = content.hash !== (last?.content.hash ?? storeHighestHash);
       if (changed && !(await publish(content, docs, epoch))) return retryLater();
       if (!(await syncCurrent(epoch))) return retryLater() || changed;
       if (appliedCurrent !== undefined) mirrors.follow(appliedCurrent);

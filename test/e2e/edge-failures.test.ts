@@ -160,6 +160,15 @@ describe('edge failures, retries and safety on real backends', () => {
     expect(JSON.parse(res.text).body.length).toBe(body.length);
   });
 
+  it.each(['/_zkedge/secret', '//_zkedge/secret', '/_zkedge%2Fsecret', '/_ZKEDGE/secret'])('never proxies %s', async (path) => {
+    await setup({ api: { instances: { good: { url: good.url } } } });
+    const before = good.hits;
+    const r = await rawRequest(edge.port, { path, headers: { host: 'api.test' } });
+    expect(r.status).toBe(404);
+    expect(JSON.parse(r.body).error.code).toBe('not_found');
+    expect(good.hits).toBe(before);
+  });
+
   it('ignores a client-written x-forwarded-for unless hops are trusted', async () => {
     await setup({ api: { instances: { good: { url: good.url } } } });
     const r = await rawRequest(edge.port, { path: '/x', headers: { host: 'api.test', 'x-forwarded-for': '6.6.6.6' } });
