@@ -37,15 +37,23 @@ describe('ZooKeeper faults', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  it('keeps the edge serving while ZooKeeper is down, publishes nothing meanwhile, and resyncs after', async () => {
-    // This test stops its ZooKeeper, so it runs its own, with a data dir that survives the restart.
-    const dir = mkdtempSync(join(tmpdir(), 'zkedge-zk-outage-'));
+  /** A ZooKeeper of the test's own, on a fixed port and data dir, so it can be stopped and restarted. */
+  const ownZooKeeper = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zkedge-zk-own-'));
     const port = await freePort();
-    let zk: Server = await startZooKeeper({ port, dir });
+    const own: { zk: Server; port: number; dir: string } = { zk: await startZooKeeper({ port, dir }), port, dir };
     cleanups.push(async () => {
-      await zk.stop();
+      await own.zk.stop();
       rmSync(dir, { recursive: true, force: true });
     });
+    return own;
+  };
+
+  it('keeps the edge serving while ZooKeeper is down, publishes nothing meanwhile, and resyncs after', async () => {
+    // This test stops its ZooKeeper, so it runs its own, with a data dir that survives the restart.
+    const own = await ownZooKeeper();
+    const { port, dir } = own;
+    let zk = own.zk;
     const env = await createTestEnv({ zkConnect: zk.address });
     const backend = await startBackend('steady');
     cleanups.push(() => backend.close());
@@ -80,7 +88,7 @@ describe('ZooKeeper faults', () => {
     await waitFor('200 requests through the edge during the outage', () => sent >= sentAtOutage + 200, 30_000);
     expect(d.published.length).toBe(publishedBefore);
 
-    zk = await startZooKeeper({ port, dir });
+    zk = own.zk = await startZooKeeper({ port, dir });
     await waitFor('the daemon to reconnect and finish its re-read', () => d.daemon.status().treeComplete && d.daemon.status().leader, 30_000);
     await env.write(env.paths.instance('api', 'b'), { url: backend.url, weight: 5 });
     const after = await d.waitPublished((m) => m.version > withRoute.version, 20_000);
@@ -92,13 +100,9 @@ describe('ZooKeeper faults', () => {
   }, 90_000);
 
   it('waits while ZooKeeper is down at start, and its first publish holds the whole tree', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zkedge-zk-late-'));
-    const port = await freePort();
-    let zk: Server = await startZooKeeper({ port, dir });
-    cleanups.push(async () => {
-      await zk.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const own = await ownZooKeeper();
+    const { port, dir } = own;
+    let zk = own.zk;
     const env = await createTestEnv({ zkConnect: zk.address });
     for (const id of ['a', 'b', 'c']) await env.write(env.paths.instance('api', id), { url: 'http://127.0.0.1:9001' });
     await zk.stop();
@@ -116,7 +120,7 @@ describe('ZooKeeper faults', () => {
     await daemon.start();
     expect(daemon.status().zookeeper).toBe('connecting');
 
-    zk = await startZooKeeper({ port, dir });
+    zk = own.zk = await startZooKeeper({ port, dir });
     const first = await nextEvent<Manifest>(daemon.events, 'published', () => true, 30_000);
     expect(published[0]).toBe(first);
     expect(Object.keys((await env.documentOf(first.services.api!)).instances).sort()).toEqual(['a', 'b', 'c']);
