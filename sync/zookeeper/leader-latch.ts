@@ -1,9 +1,8 @@
 // Leader election (ZooKeeper recipe): each daemon holds an ephemeral sequential node under
 // /control/leader; the lowest is the leader; every other watches only its predecessor (no herd).
 //
-// IMPORTANT: the leader's epoch is its node's sequence number. Sequence numbers only grow under one
-// parent, and a new leader always holds a higher one than every leader before it, so the epoch
-// fences a deposed leader out of the store (see the publish script in publish/redis-store.ts).
+// IMPORTANT: the leader's epoch is the zxid that created its node, which only grows, so it fences
+// a deposed leader out of the store (see the publish script in publish/redis-store.ts).
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/log.ts';
 import { ZK, type ZkClient } from './zk-client.ts';
@@ -58,7 +57,12 @@ export function createLeaderLatch(zk: ZkClient, dir: string, log: Logger): Leade
     }
     if (index === 0) {
       watching = undefined;
-      return setLeader(Number(name.slice(PREFIX.length)));
+      // The epoch is the zxid that created our node: it grows with every transaction of the ensemble,
+      // so a later leader always has a higher one, even if /control/leader was deleted and recreated.
+      const stat = await zk.exists(ours, false);
+      if (mine !== session) return;
+      if (stat === null) return check(mine);
+      return setLeader(stat.czxid);
     }
     setLeader(undefined);
     watching = `${dir}/${nodes[index - 1]}`;

@@ -14,7 +14,7 @@ export const ZK = ZooKeeper.constants as Record<string, number>;
 /** Curator's connection states: each has one duty for the consumer. */
 export type ConnectionState = 'connected' | 'suspended' | 'reconnected' | 'lost';
 
-export type Stat = { version: number; cversion: number; mzxid: number; pzxid: number; ephemeralOwner: string; numChildren: number };
+export type Stat = { version: number; cversion: number; czxid: number; mzxid: number; pzxid: number; ephemeralOwner: string; numChildren: number };
 
 export class ZkOpError extends Error {
   constructor(readonly rc: number, readonly op: string, readonly path: string) {
