@@ -126,6 +126,10 @@ export function createZkClient(options: ZkClientOptions): ZkClient {
       debug_level: ZK.ZOO_LOG_LEVEL_ERROR,
       host_order_deterministic: false,
       data_as_buffer: false,
+      // IMPORTANT: the binding closes a client as "expired" after 10 polls in a row with nothing to
+      // process (its default), which happens while a server is unreachable or restarting; pending
+      // operations then fail with ZCLOSING. Real expiry is the server's to declare.
+      response_counter_limit: 1_000_000,
     });
     let everConnected = false;
     client.on('connect', () => {
