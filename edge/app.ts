@@ -9,10 +9,9 @@ import type { Transport } from './core/transport.ts';
 import { timingSafeEqual } from './core/timing-safe-equal.ts';
 import { createInstancePicker, type InstancePicker } from './core/instance-picker.ts';
 import { trustedChain } from './core/headers.ts';
-import { readStickyKey } from '../shared/route/sticky-key.ts';
+import { createStickyKeyReader, type StickyKeyReader } from '../shared/route/sticky-key.ts';
 import { stickyBucket } from '../shared/select/sticky-hash.ts';
-import type { RouteSplit } from './core/loaded-snapshot.ts';
-import type { LoadedSnapshot } from './core/loaded-snapshot.ts';
+import type { LoadedSnapshot, RouteSplit } from './core/loaded-snapshot.ts';
 import type { ServiceView } from './core/service-view.ts';
 import type { RouteMatch } from '../shared/route/match-route.ts';
 import type { ManifestRoute } from '../shared/schema/snapshot.ts';
@@ -43,7 +42,9 @@ export type EdgeDeps = {
 export const PREVIEW_HEADER = 'x-zkedge-preview';
 export const PREVIEW_TOKEN_HEADER = 'x-zkedge-token';
 
-type Routed = { match: RouteMatch<ManifestRoute>; view: ServiceView };
+const INTERNAL_PATH = /^\/*_zkedge(\/|%2f|$)/i;
+
+type Routed = { match: RouteMatch<ManifestRoute>; view: ServiceView; stickyKey: StickyKeyReader['stickyKey'] };
 
 export function createApp(deps: EdgeDeps): Hono {
   const random = deps.random ?? Math.random;
@@ -57,7 +58,7 @@ export function createApp(deps: EdgeDeps): Hono {
   app.use('*', async (c, next) => {
     const started = deps.observe ? performance.now() : 0;
     await next();
-    deps.observe?.({ status: c.res.status, durationMs: performance.now() - started, internal: c.req.path.startsWith('/_zkedge/') });
+    deps.observe?.({ status: c.res.status, durationMs: performance.now() - started, internal: INTERNAL_PATH.test(c.req.path) });
     const snap = deps.cache.current();
     if (snap !== undefined) c.res.headers.set('x-zkedge-version', String(snap.version));
   });
@@ -87,27 +88,25 @@ export function createApp(deps: EdgeDeps): Hono {
     });
   });
 
-  app.all('/_zkedge/*', (c) => fail(c, 'not_found', `no such endpoint ${c.req.path}`));
-  // "//_zkedge/x" or "/_zkedge%2Fx" must not reach a backend that would normalise it to /_zkedge/x.
-  app.use('*', async (c, next) => {
-    if (/^\/*_zkedge(\/|%2f|$)/i.test(new URL(c.req.url).pathname)) return fail(c, 'not_found', `no such endpoint ${c.req.path}`);
-    await next();
-  });
-
   app.all('*', async (c) => {
     const req = c.req.raw;
+    const url = new URL(req.url);
+    // Never proxied, also as "//_zkedge/x" or "/_zkedge%2Fx", which a backend might normalise.
+    if (INTERNAL_PATH.test(url.pathname)) return fail(c, 'not_found', `no such endpoint ${c.req.path}`);
     if (req.headers.has('content-length') && req.headers.has('transfer-encoding')) {
       return fail(c, 'invalid_input', 'request has both Content-Length and Transfer-Encoding (RFC 9112 §6.3): refused');
     }
     if (deps.beforeRoute) await deps.beforeRoute();
-    const url = new URL(req.url);
+    const clientIp = deps.clientIp(c);
+    const forwarded = trustedChain(req.headers.get('x-forwarded-for'), clientIp, deps.trustedHops ?? 0);
+    const stickyKeys = createStickyKeyReader(req.headers, forwarded.client);
     // Twice at most: a service document that fails its hash makes the cache fall back to the
     // previous snapshot, and this request is routed again by that one.
     let routed: Routed | Response | undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
       const snap = deps.cache.current();
       if (snap === undefined) return fail(c, 'no_snapshot', deps.cache.lastError() ?? 'no snapshot loaded yet');
-      routed = await route(c, snap, url);
+      routed = await route(c, snap, url, stickyKeys);
       if (routed instanceof Response && deps.cache.current() !== snap && deps.cache.current() !== undefined) continue;
       break;
     }
@@ -115,7 +114,6 @@ export function createApp(deps: EdgeDeps): Hono {
     const { match, view } = routed;
     const prefix = match.route.pathPrefix;
     const path = match.route.stripPrefix && prefix !== '/' ? url.pathname.slice(prefix.length) || '/' : url.pathname;
-    const forwarded = trustedChain(req.headers.get('x-forwarded-for'), deps.clientIp(c), deps.trustedHops ?? 0);
     const res = await proxyToService({
       request: req,
       url,
@@ -124,8 +122,8 @@ export function createApp(deps: EdgeDeps): Hono {
       transport: deps.transport,
       picker,
       now,
-      ctx: { random, now: now(), stickyKey: readStickyKey(view.doc.config.stickyKey, req.headers, forwarded.client), localZone: deps.localZone?.(c) },
-      clientIp: deps.clientIp(c),
+      ctx: { random, now: now(), stickyKey: routed.stickyKey(view.doc.config.stickyKey), localZone: deps.localZone?.(c) },
+      clientIp,
       forwardedFor: forwarded.chain,
     });
     return res.ok ? res.value : fail(c, res.error.code, res.error.message);
@@ -137,7 +135,7 @@ export function createApp(deps: EdgeDeps): Hono {
    * The split side: a preview header (with the admin token) names one; a sticky route maps the
    * user's bucket through the published table; otherwise by weight.
    */
-  function chooseSide(c: Context, routeName: string, stickySpec: string | undefined, split: RouteSplit): number | Response {
+  function chooseSide(c: Context, routeName: string, stickySpec: string | undefined, split: RouteSplit, client: StickyKeyReader): number | Response {
     const preview = c.req.header(PREVIEW_HEADER);
     if (preview !== undefined) {
       if (deps.adminToken === undefined || !timingSafeEqual(c.req.header(PREVIEW_TOKEN_HEADER) ?? '', deps.adminToken)) {
@@ -148,7 +146,7 @@ export function createApp(deps: EdgeDeps): Hono {
       return index;
     }
     if (split.bucketSide !== undefined) {
-      const key = readStickyKey(stickySpec, c.req.raw.headers, trustedChain(c.req.header('x-forwarded-for') ?? null, deps.clientIp(c), deps.trustedHops ?? 0).client);
+      const key = client.stickyKey(stickySpec);
       if (key !== undefined) {
         const index = split.bucketSide(stickyBucket(routeName, key));
         if (index >= 0) return index;
@@ -158,13 +156,13 @@ export function createApp(deps: EdgeDeps): Hono {
   }
 
   /** Matches the route, picks the split side and loads its service; a Response when that fails. */
-  async function route(c: Context, snap: LoadedSnapshot, url: URL): Promise<Routed | Response> {
+  async function route(c: Context, snap: LoadedSnapshot, url: URL, client: StickyKeyReader): Promise<Routed | Response> {
     // The URL's host is the request's Host on both runtimes (Node builds the URL from it; on Workers
     // the URL is what the client asked for), lower-cased and without a default port.
     const match = snap.routes.match(url.host, url.pathname);
     if (match === undefined) return fail(c, 'no_route', `no route for ${url.host}${url.pathname}`);
     const split = snap.splits.get(match.name)!;
-    const side = chooseSide(c, match.name, match.route.stickyKey, split);
+    const side = chooseSide(c, match.name, match.route.stickyKey, split, client);
     if (side instanceof Response) return side;
     const serviceName = split.services[side];
     if (serviceName === undefined) return fail(c, 'no_backend', `route ${match.name} has no side with weight above 0`);
@@ -173,7 +171,7 @@ export function createApp(deps: EdgeDeps): Hono {
     if (view.value === undefined || view.value.instances.length === 0) {
       return fail(c, 'no_backend', `service ${serviceName} has no instance to send to (all drained, refused or missing)`);
     }
-    return { match, view: view.value };
+    return { match, view: view.value, stickyKey: client.stickyKey };
   }
   app.notFound((c) => fail(c, 'no_route', 'no route'));
   return app;

@@ -70,6 +70,11 @@ export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge>
   const poll = setInterval(() => void refresh(), options.pollMs);
   await refresh();
   const port = (server.address() as AddressInfo).port;
+  const updateGauges = () => {
+    const snap = cache.current();
+    metrics.snapshotVersion.set(snap?.version ?? 0);
+    metrics.snapshotAge.set(snap ? (Date.now() - (cache.checkedAt() ?? snap.loadedAt)) / 1000 : 0);
+  };
   const admin =
     options.adminPort === undefined
       ? undefined
@@ -78,16 +83,11 @@ export async function startNodeEdge(options: NodeEdgeOptions): Promise<NodeEdge>
           host: '127.0.0.1',
           registry: metrics.registry,
           health: () => {
+            updateGauges();
             const snap = cache.current();
-            metrics.snapshotVersion.set(snap?.version ?? 0);
-            metrics.snapshotAge.set(snap ? (Date.now() - (cache.checkedAt() ?? snap.loadedAt)) / 1000 : 0);
             return { ok: snap !== undefined, body: { version: snap?.version ?? null, lastError: cache.lastError() ?? null } };
           },
-          beforeMetrics: () => {
-            const snap = cache.current();
-            metrics.snapshotVersion.set(snap?.version ?? 0);
-            metrics.snapshotAge.set(snap ? (Date.now() - (cache.checkedAt() ?? snap.loadedAt)) / 1000 : 0);
-          },
+          beforeMetrics: updateGauges,
         });
   log.info({ port, host: options.host }, 'edge listening');
   let closed = false;

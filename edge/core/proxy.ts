@@ -59,7 +59,7 @@ export async function proxyToService(input: ProxyInput): Promise<Result<Response
         body: hasBody ? request.body : null,
         timeoutMs: cfg.timeoutMs,
         addressCheck: service.policy.reasonRefusedAddress,
-        poolKey: `${service.name}|${JSON.stringify(cfg.allowedTargets ?? null)}`, // a policy change gets new pools
+        poolKey: service.poolKey,
       });
       picker.succeeded(service.name, instance.id, input.now());
       return ok(withoutHopByHop(res));

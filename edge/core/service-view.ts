@@ -15,6 +15,8 @@ export type ServiceView = {
   readonly policy: TargetPolicy;
   /** True when any routable instance carries a zone (zone preference applies). */
   readonly hasZones: boolean;
+  /** Transports pool connections per key: the name and target policy, so a policy change gets new pools. */
+  readonly poolKey: string;
 };
 
 /** Built once per document hash and shared by every snapshot version that references it. */
@@ -28,5 +30,5 @@ export function createServiceView(doc: ServiceDocument, hash: string): ServiceVi
     if (inst.weight <= 0 || !policy.isAllowed(hostOf(url))) continue;
     instances.push({ id, url, weight: inst.weight, zone: inst.zone });
   }
-  return { name: doc.name, hash, doc, instances, alias: createAliasTable(instances.map((i) => i.weight)), policy, hasZones: instances.some((i) => i.zone !== undefined) };
+  return { name: doc.name, hash, doc, instances, alias: createAliasTable(instances.map((i) => i.weight)), policy, hasZones: instances.some((i) => i.zone !== undefined), poolKey: `${doc.name}|${JSON.stringify(doc.config.allowedTargets ?? null)}` };
 }

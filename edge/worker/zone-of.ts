@@ -2,6 +2,7 @@
 // (ZKEDGE_ZONE_MAP, e.g. {"colo:FRA": "eu-west", "country:US": "us-east", "continent:EU": "eu-west"}),
 // most specific first (colo, then country, then continent), else ZKEDGE_ZONE.
 import { z } from 'zod';
+import { own } from '../../shared/own.ts';
 
 export const ZoneMapSchema = z
   .string()
@@ -27,8 +28,8 @@ export function createZoneResolver(map: Record<string, string>, fallback: string
     for (const key of ['colo', 'country', 'continent'] as const) {
       const value = cf?.[key];
       if (typeof value === 'string') {
-        const zone = map[`${key}:${value}`];
-        if (zone !== undefined && Object.hasOwn(map, `${key}:${value}`)) return zone;
+        const zone = own(map, `${key}:${value}`);
+        if (zone !== undefined) return zone;
       }
     }
     return fallback;

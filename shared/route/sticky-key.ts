@@ -28,3 +28,17 @@ export function cookieValue(header: string | null, name: string): string | undef
   }
   return undefined;
 }
+
+/** A request's sticky keys, each spec read once (a route and its service may use the same one). */
+export type StickyKeyReader = { stickyKey(spec: string | undefined): string | undefined };
+
+export function createStickyKeyReader(headers: Headers, clientIp: string | undefined): StickyKeyReader {
+  const read = new Map<string, string | undefined>();
+  return {
+    stickyKey(spec) {
+      if (spec === undefined) return undefined;
+      if (!read.has(spec)) read.set(spec, readStickyKey(spec, headers, clientIp));
+      return read.get(spec);
+    },
+  };
+}

@@ -47,8 +47,9 @@ export function parseJsonText<S extends z.ZodType>(
   emptyAs?: unknown,
 ): Result<z.infer<S>> {
   if (text.trim() === '' && emptyAs !== undefined) return parseValue(schema, emptyAs, where);
-  if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    return err(new ZkedgeError('invalid_input', `invalid data at ${where}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got ${jsonDepth(text)}`));
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    return err(new ZkedgeError('invalid_input', `invalid data at ${where}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got ${depth}`));
   }
   let value: unknown;
   try {

@@ -2,9 +2,11 @@
 // score -w / ln(h(key, id)); removing one instance moves only the keys it held, and each instance
 // gets keys in proportion to its weight. O(n) a pick, no shared state.
 
+const encoder = new TextEncoder();
+
 /** FNV-1a 64-bit of the UTF-8 bytes, as a BigInt-free pair of 32-bit halves folded to (0, 1). */
 export function unitHash(text: string): number {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = encoder.encode(text);
   // two independent 32-bit FNV-1a lanes give 53 usable bits without BigInt
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;

@@ -4,9 +4,12 @@ import { MAX_JSON_DEPTH, describeIssues, jsonDepth } from '../schema/parse.ts';
 import { ManifestSchema, ServiceDocumentSchema, rootHashInput, type Manifest, type ServiceDocument } from '../schema/snapshot.ts';
 import { hashJson } from './hash.ts';
 
+/** Stored documents wrap node data (config values, meta) a few levels deep: node data's limit plus that. */
+const MAX_STORED_DEPTH = MAX_JSON_DEPTH + 8;
+
 function parseJson(text: string, where: string): Result<Record<string, unknown>> {
   // Hashing and validation recurse: refuse nesting they could not handle, before they throw.
-  if (jsonDepth(text) > MAX_JSON_DEPTH + 8) return err(new ZkedgeError('invalid_input', `${where} is nested deeper than ${MAX_JSON_DEPTH + 8} levels`));
+  if (jsonDepth(text) > MAX_STORED_DEPTH) return err(new ZkedgeError('invalid_input', `${where} is nested deeper than ${MAX_STORED_DEPTH} levels`));
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return ok(value as Record<string, unknown>);

@@ -8,7 +8,8 @@ import { createTargetPolicy, hostOf } from '../../shared/net/allowed-targets.ts'
 import type { ServiceEntry } from '../zookeeper/tree-cache.ts';
 import type { NodeValidator, Report } from './node-validator.ts';
 
-const unknownFieldWarnings = (raw: string, known: readonly string[]) => (): string[] => {
+/** Warnings for the unknown top-level fields of a node's JSON (never fatal). */
+export const unknownFieldWarnings = (raw: string, known: readonly string[]) => (): string[] => {
   let value: unknown;
   try {
     value = JSON.parse(raw);

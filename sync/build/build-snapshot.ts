@@ -4,10 +4,9 @@ import { canonicalJson } from '../../shared/snapshot/canonical-json.ts';
 import { sha256Hex } from '../../shared/snapshot/hash.ts';
 import { parseJsonText } from '../../shared/schema/parse.ts';
 import { ROUTE_KEYS, RouteSchema, type Route } from '../../shared/schema/route.ts';
-import { unknownKeys } from '../../shared/schema/instance.ts';
 import { SNAPSHOT_SCHEMA, rootHashInput, type Manifest, type ManifestRoute, type ServiceDocument } from '../../shared/schema/snapshot.ts';
 import type { TreeState } from '../zookeeper/tree-cache.ts';
-import { buildServiceDocument } from './build-service.ts';
+import { buildServiceDocument, unknownFieldWarnings } from './build-service.ts';
 import { createNodeValidator, type NodeValidator, type Report } from './node-validator.ts';
 
 /** A snapshot's content, before it gets a version: what the root hash covers, plus its documents. */
@@ -69,13 +68,7 @@ export function createSnapshotBuilder(report: (r: Report) => void): SnapshotBuil
     const routes: Record<string, ManifestRoute> = {};
     for (const name of [...tree.routes.keys()].sort()) {
       const node = tree.routes.get(name)!;
-      const route: Route | undefined = validator.validate(node.path, node.data, (raw) => parseJsonText(RouteSchema, raw, node.path), () => {
-        try {
-          return unknownKeys(JSON.parse(node.data), ROUTE_KEYS).map((k) => `unknown field ${JSON.stringify(k)} ignored`);
-        } catch {
-          return [];
-        }
-      });
+      const route: Route | undefined = validator.validate(node.path, node.data, (raw) => parseJsonText(RouteSchema, raw, node.path), unknownFieldWarnings(node.data, ROUTE_KEYS));
       if (route === undefined) continue;
       for (const side of route.split) {
         const key = `${node.path}→${side.service}`;

@@ -76,9 +76,11 @@ export function createRedisStore(options: RedisStoreOptions): SnapshotStore & { 
   /** Once per process (and after data loss): the documents every kept version references. */
   const loadRefs = async () => {
     if (refsLoaded) return;
-    for (const v of (await redis.zrange(keys.history, '0', '-1')).map(Number)) {
-      const text = await redis.get(keys.snapshot(v));
-      if (text === null) continue;
+    const versions = (await redis.zrange(keys.history, '0', '-1')).map(Number);
+    const texts = versions.length === 0 ? [] : await redis.mget(...versions.map(keys.snapshot));
+    for (const [i, v] of versions.entries()) {
+      const text = texts[i];
+      if (text === null || text === undefined) continue;
       try {
         refs.add(v, Object.values((JSON.parse(text) as { services?: Record<string, string> }).services ?? {}));
       } catch {

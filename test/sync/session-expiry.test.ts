@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../dev/wait.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { holdRegistration } from '../../sync/zookeeper/registration.ts';
-import { createZkClient, expireSession } from '../../sync/zookeeper/zk-client.ts';
+import { createZkClient } from '../../sync/zookeeper/zk-client.ts';
+import { expireSession } from '../../dev/expire-session.ts';
 import { createTestEnv, nextEvent } from '../helpers/env.ts';
 
 describe('ZooKeeper session expiry', () => {

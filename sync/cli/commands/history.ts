@@ -47,11 +47,14 @@ export function registerHistoryCommands(program: Command): void {
         const versions = (await store.redis.zrevrange(keys.history, 0, limit)).map(Number);
         const current = await currentVersion(store, common.redisPrefix);
         const rows = [];
+        // newest first: each version's predecessor is the next one loaded, so each is read once
+        const sides = new Map<number, Side>();
+        const side = async (v: number) => sides.get(v) ?? sides.set(v, await loadSide(store, v)).get(v)!;
         for (const [i, v] of versions.slice(0, limit).entries()) {
-          const side = await loadSide(store, v);
           const prev = versions[i + 1];
-          const summary = prev === undefined ? 'first kept version' : summarize(diffSnapshots(await loadSide(store, prev), side));
-          rows.push({ version: v, createdAt: side.manifest.createdAt, hash: side.manifest.hash, current: v === current, pending: current !== undefined && v > current, summary });
+          const summary = prev === undefined ? 'first kept version' : summarize(diffSnapshots(await side(prev), await side(v)));
+          const { manifest } = await side(v);
+          rows.push({ version: v, createdAt: manifest.createdAt, hash: manifest.hash, current: v === current, pending: current !== undefined && v > current, summary });
         }
         if (o.json) return console.log(JSON.stringify(rows, null, 2));
         if (rows.length === 0) return console.log('no snapshot published yet');
